@@ -1,0 +1,35 @@
+/**
+ * openBackend: the one registry of storage drivers. The API server and the commands name a driver by kind; this
+ * explicit map is the only place that knows which drivers exist.
+ */
+import type { Backend } from './backend.js';
+import { EtcdBackend, type EtcdBackendOptions } from './drivers/etcd/etcd-backend.js';
+import { SqliteBackend, type SqliteBackendOptions } from './drivers/sqlite/sqlite-backend.js';
+
+/** Options for the embedded SQLite store. */
+export type SqliteOpenOptions = { kind: 'sqlite' } & SqliteBackendOptions;
+/** Options for an external etcd cluster. */
+export type EtcdOpenOptions = { kind: 'etcd' } & EtcdBackendOptions;
+/** What {@link openBackend} accepts: one variant per driver. */
+export type BackendOptions = SqliteOpenOptions | EtcdOpenOptions;
+
+const drivers: { [K in BackendOptions['kind']]: (opts: Extract<BackendOptions, { kind: K }>) => Promise<Backend> } = {
+  sqlite: async (opts) => SqliteBackend.open(opts),
+  etcd: async (opts) => {
+    const backend = new EtcdBackend(opts);
+    try {
+      await backend.currentRevision(); // fail now, not on the first request, when etcd is unreachable
+    } catch (err) {
+      await backend.close();
+      throw new Error(`Cannot reach etcd at ${opts.endpoints.join(',')}: ${(err as Error).message}`, { cause: err });
+    }
+    return backend;
+  },
+};
+
+/** Opens the store named by `opts.kind`. */
+export function openBackend(opts: BackendOptions): Promise<Backend> {
+  const open = drivers[opts.kind] as ((o: BackendOptions) => Promise<Backend>) | undefined;
+  if (!open) return Promise.reject(new Error(`unknown storage kind "${(opts as { kind: string }).kind}"`));
+  return open(opts);
+}
