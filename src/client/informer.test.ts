@@ -5,7 +5,7 @@ import { DeletedFinalStateUnknown, Informer } from './informer.js';
 import type { KubeObject } from './resource-client.js';
 import { SharedInformerFactory } from './shared-informer-factory.js';
 import { indexByNodeName, NODE_NAME_INDEX } from './store.js';
-import { FakeApiServer } from './testing/fake-api-server.js';
+import { FakeApiServer, startFakeApi } from './testing/fake-api-server.js';
 
 type Pod = KubeObject & { spec?: { nodeName?: string } };
 
@@ -104,14 +104,9 @@ describe('Informer', () => {
 
 describe('SharedInformerFactory', () => {
   test('shares one informer per resource and selector, and narrows by field selector', async (t) => {
-    const fake = await FakeApiServer.start();
-    const client = new Client(fake.config());
+    const { fake, client } = await startFakeApi(t);
     const ac = new AbortController();
-    t.after(async () => {
-      ac.abort();
-      client.close();
-      await fake.close();
-    });
+    t.after(() => ac.abort());
     fake.seed('/api/v1/pods', { metadata: { name: 'on1', namespace: 'x' }, spec: { nodeName: 'node1' } });
     fake.seed('/api/v1/pods', { metadata: { name: 'on2', namespace: 'x' }, spec: { nodeName: 'node2' } });
     const factory = new SharedInformerFactory(client);

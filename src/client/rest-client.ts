@@ -66,7 +66,8 @@ export function statusErrorFrom(httpStatus: number, body: Uint8Array | string, w
   try {
     const s = JSON.parse(text) as Partial<Status>;
     if (s && s.kind === 'Status') {
-      return new StatusError(s.code || httpStatus, s.reason ?? '', s.message ?? '', s.details);
+      const code = s.code || httpStatus;
+      return new StatusError(code, s.reason ?? GENERIC[code]?.[0] ?? '', s.message || GENERIC[code]?.[1] || `HTTP ${code}`, s.details);
     }
   } catch {
     // not JSON: fall through to the generic error

@@ -8,6 +8,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { alreadyExists, conflict, notFound, STALE_OBJECT_MESSAGE, StatusError } from '../../apimachinery/errors/status-error.js';
+import { Client } from '../client.js';
 import type { RestConfig } from '../rest-config.js';
 
 // Test fixtures are loosely typed JSON on purpose.
@@ -138,6 +139,11 @@ export class FakeApiServer {
   /** Answers the next `count` matching requests with `failure` instead of serving them. */
   failNext(count: number, failure: InjectedFailure): void {
     this.failures.push({ ...failure, remaining: count });
+  }
+
+  /** Drops every injected failure not yet used. */
+  clearFailures(): void {
+    this.failures.length = 0;
   }
 
   /**
@@ -328,4 +334,18 @@ export class FakeApiServer {
     if (this.history.length > 10_000) this.history = this.history.slice(-5_000);
     for (const w of this.watches) if (w.collection === collection && w.match(obj)) w.res.write(line);
   }
+}
+
+/**
+ * Starts a fake server and a Client pointed at it, both disposed when the test ends (`t` is the node:test context
+ * or anything with `after`).
+ */
+export async function startFakeApi(t: { after(fn: () => Promise<void> | void): void }): Promise<{ fake: FakeApiServer; client: Client }> {
+  const fake = await FakeApiServer.start();
+  const client = new Client(fake.config());
+  t.after(async () => {
+    client.close();
+    await fake.close();
+  });
+  return { fake, client };
 }
