@@ -21,15 +21,35 @@ export type ScalarType = 'string' | 'int32' | 'int64' | 'bool' | 'bytes' | 'doub
  * - `raw-extension`: any JSON object; proto { bytes raw = 1 } holding JSON (or protobuf) bytes.
  * - `fields-v1`: any JSON object (managedFields); proto { bytes Raw = 1 } holding JSON.
  * - `json`: arbitrary JSON (apiextensions JSON); proto { bytes raw = 1 }.
+ * - `string-list`: JSON array of strings (Go named slices such as authentication's ExtraValue and meta's Verbs);
+ *   proto { repeated string items = 1 }.
  */
-export type SpecialKind = 'quantity' | 'int-or-string' | 'time' | 'micro-time' | 'duration' | 'raw-extension' | 'fields-v1' | 'json';
+export type SpecialKind =
+  | 'quantity' | 'int-or-string' | 'time' | 'micro-time' | 'duration' | 'raw-extension' | 'fields-v1' | 'json' | 'string-list';
 
 /** One field of a message type. */
 export interface FieldSchema {
   /** The JSON (and protobuf) field name, e.g. `containers`. */
   name: string;
-  /** The protobuf field number from k8s.io/api's generated.proto. */
+  /**
+   * The protobuf field number from k8s.io/api's generated.proto. 0 for fields protobuf does not carry: `apiVersion`
+   * and `kind` of top-level kinds, which travel in the runtime.Unknown envelope instead.
+   */
   number: number;
+  /** The protobuf field name, only where it differs from the JSON name (e.g. `aPIGroup` for `apiGroup`, `uID`). */
+  protoName?: string;
+  /**
+   * Go `json:",inline"`: in JSON, the fields of `type` appear directly in this object (e.g. Probe's `handler` holds
+   * exec/httpGet/tcpSocket/grpc, Volume's `volumeSource` holds configMap/emptyDir/…). `name` is then the proto name and
+   * never appears in JSON.
+   */
+  inline?: boolean;
+  /**
+   * Go's JSON encoding writes this scalar even when it holds its zero value (a pointer field such as
+   * `replicas *int32`, or a field without `omitempty`). Protobuf always carries non-pointer scalars, so a decoder uses
+   * this to tell `replicas: 0` (set) from `generation: 0` (merely not omitted).
+   */
+  keepsZero?: boolean;
   /** A ScalarType, or the id of another type (e.g. `io.k8s.api.core.v1.Container`). For maps: the value type. */
   type: string;
   /** A list (`repeated` in protobuf, array in JSON). */
