@@ -9,7 +9,7 @@ import type { ListMeta, ObjectMeta, Status } from 'kubernetes-types/meta/v1.js';
 import { deleteBody, listQuery, writeQuery, type DeleteOptions, type ListOptions, type PatchOptions, type WriteOptions } from './options.js';
 import { resourcePath, type ResourceRef } from './resource-path.js';
 import type { RestClient } from './rest-client.js';
-import { WatchExpiredError, WatchStream } from './watch.js';
+import { isExpired, WatchStream } from './watch.js';
 
 /** Any API object: the fields every kind shares. */
 export interface KubeObject {
@@ -115,7 +115,7 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
       try {
         page = await this.list({ ...opts, limit, continue: page.metadata.continue, resourceVersion: undefined, resourceVersionMatch: undefined });
       } catch (err) {
-        if (!(err instanceof WatchExpiredError) && (err as { code?: number }).code !== 410) throw err;
+        if (!isExpired(err)) throw err;
         return this.list({ ...opts, limit: undefined, continue: undefined });
       }
       items.push(...page.items);
