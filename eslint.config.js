@@ -29,6 +29,7 @@ const ownedPackages = {
   '@grpc/proto-loader': 'src/node/cri',
   'dns-packet': 'src/controlplane/dns',
   'spdy-transport': 'src/controlplane/apiserver',
+  'node-forge': 'src/controlplane/apiserver/pki',
 };
 
 const allUnits = [...Object.keys(units), 'cmd'];

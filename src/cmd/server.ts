@@ -1,0 +1,167 @@
+/**
+ * `kubelite server`: the control plane. Flags, data directory, certificates, storage, the API server, and signals.
+ * Ready means /readyz answers ok; only then is the kubeconfig written and its path printed.
+ */
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import { parseFlags, usage, UsageError, type FlagSpec } from './flags.js';
+import { defaultDataDir, lockDataDir } from './data-dir.js';
+import { writeKubeconfig } from './kubeconfig.js';
+import { openBackend } from '../storage/factory.js';
+import type { Backend } from '../storage/backend.js';
+import { ApiServer } from '../controlplane/apiserver/server.js';
+import { loadOrCreatePki } from '../controlplane/apiserver/pki/pki.js';
+import { parseCidr } from '../controlplane/apiserver/registry/services/allocator.js';
+import { defaultServices } from '../controlplane/apiserver/wiring.js';
+import { logger } from '../util/log.js';
+
+const log = logger('server');
+
+/** The flags of `kubelite server` (also accepted by `kubelite up`). */
+export const SERVER_FLAGS: Record<string, FlagSpec> = {
+  'data-dir': { type: 'string', help: 'Directory for the database, certificates and kubeconfig', default: '' },
+  'port': { type: 'int', help: 'HTTPS port of the API server; 0 picks a free port', default: 6443 },
+  'bind-address': { type: 'string', help: 'Address the API server listens on', default: '127.0.0.1' },
+  'storage': { type: 'string', help: 'Storage backend: sqlite (embedded) or etcd', default: 'sqlite' },
+  'etcd-endpoints': { type: 'list', help: 'etcd client URLs, comma-separated (with --storage etcd)', default: [] },
+  'service-cidr': { type: 'string', help: 'IPv4 range for Service cluster IPs', default: '10.43.0.0/16' },
+  'service-node-port-range': { type: 'string', help: 'Port range for NodePort Services', default: '30000-32767' },
+  'help': { type: 'bool', help: 'Show this help' },
+};
+
+/** Validated server configuration. */
+export interface ServerConfig {
+  dataDir: string;
+  port: number;
+  bindAddress: string;
+  storage: 'sqlite' | 'etcd';
+  etcdEndpoints: string[];
+  serviceCidr: string;
+  nodePortRange: string;
+}
+
+/** Validates parsed flags into a ServerConfig, or throws UsageError naming the bad flag. */
+export function serverConfig(flags: Record<string, unknown>): ServerConfig {
+  const dataDir = resolve((flags['data-dir'] as string) || defaultDataDir());
+  const port = flags.port as number;
+  if (port > 65535) throw new UsageError(`invalid value "${port}" for --port: must be between 0 and 65535`);
+  const bindAddress = flags['bind-address'] as string;
+  if (!isIP(bindAddress)) throw new UsageError(`invalid value "${bindAddress}" for --bind-address: expected an IP address`);
+  const storage = flags.storage as string;
+  if (storage !== 'sqlite' && storage !== 'etcd') throw new UsageError(`invalid value "${storage}" for --storage: expected sqlite or etcd`);
+  const etcdEndpoints = flags['etcd-endpoints'] as string[];
+  if (storage === 'etcd' && etcdEndpoints.length === 0) throw new UsageError('--storage etcd needs --etcd-endpoints, e.g. http://127.0.0.1:2379');
+  for (const e of etcdEndpoints) {
+    try {
+      const u = new URL(e);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
+    } catch {
+      throw new UsageError(`invalid value "${e}" for --etcd-endpoints: expected a URL such as http://127.0.0.1:2379`);
+    }
+  }
+  const serviceCidr = flags['service-cidr'] as string;
+  try {
+    parseCidr(serviceCidr);
+  } catch (err) {
+    throw new UsageError(`invalid value for --service-cidr: ${(err as Error).message}`);
+  }
+  const nodePortRange = flags['service-node-port-range'] as string;
+  const m = /^(\d+)-(\d+)$/.exec(nodePortRange);
+  if (!m || Number(m[1]) < 1 || Number(m[2]) > 65535 || Number(m[1]) > Number(m[2])) {
+    throw new UsageError(`invalid value "${nodePortRange}" for --service-node-port-range: expected FIRST-LAST, e.g. 30000-32767`);
+  }
+  return { dataDir, port, bindAddress, storage, etcdEndpoints, serviceCidr, nodePortRange };
+}
+
+/** A running control plane. */
+export interface RunningServer {
+  port: number;
+  url: string;
+  kubeconfigPath: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+function loadOrCreateToken(path: string): string {
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const token = randomBytes(32).toString('hex');
+  writeFileSync(path, token + '\n', { mode: 0o600 });
+  return token;
+}
+
+/** Starts the control plane from a validated configuration. */
+export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
+  const release = lockDataDir(cfg.dataDir, 'kubelite server');
+  let backend: Backend | undefined;
+  let api: ApiServer | undefined;
+  try {
+    const tlsDir = join(cfg.dataDir, 'tls');
+    const pki = loadOrCreatePki(tlsDir, { ips: cfg.bindAddress === '0.0.0.0' ? [] : [cfg.bindAddress], dns: [] });
+    const token = loadOrCreateToken(join(tlsDir, 'admin.token'));
+    mkdirSync(join(cfg.dataDir, 'db'), { recursive: true, mode: 0o700 });
+    backend = cfg.storage === 'sqlite'
+      ? await openBackend({ kind: 'sqlite', path: join(cfg.dataDir, 'db', 'state.db') })
+      : await openBackend({ kind: 'etcd', endpoints: cfg.etcdEndpoints });
+    api = new ApiServer({
+      backend, pki,
+      tokens: new Map([[token, { name: 'kubelite-admin', groups: ['system:masters'] }]]),
+      bindAddress: cfg.bindAddress, port: cfg.port,
+      serviceCidr: cfg.serviceCidr, nodePortRange: cfg.nodePortRange,
+      ...defaultServices(),
+    });
+    const port = await api.start();
+    const host = cfg.bindAddress === '0.0.0.0' ? '127.0.0.1' : cfg.bindAddress.includes(':') ? `[${cfg.bindAddress}]` : cfg.bindAddress;
+    const url = `https://${host}:${port}`;
+    const kubeconfigPath = join(cfg.dataDir, 'kubeconfig.yaml');
+    writeKubeconfig(kubeconfigPath, { server: url, caCert: pki.caCert, clientCert: pki.adminCert, clientKey: pki.adminKey });
+    const b = backend;
+    const a = api;
+    return {
+      port, url, kubeconfigPath, dataDir: cfg.dataDir,
+      async stop() {
+        await a.stop();
+        await b.close();
+        release();
+      },
+    };
+  } catch (err) {
+    await api?.stop().catch(() => {});
+    await backend?.close().catch(() => {});
+    release();
+    throw err;
+  }
+}
+
+/** Waits for SIGINT/SIGTERM, then runs `stop` once. */
+export function onShutdown(stop: () => Promise<void>): Promise<void> {
+  return new Promise((resolveDone) => {
+    let stopping = false;
+    const handler = (sig: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info(`received ${sig}, shutting down`);
+      stop().catch((err) => log.error('shutdown failed', { err })).finally(() => resolveDone());
+    };
+    process.on('SIGINT', () => handler('SIGINT'));
+    process.on('SIGTERM', () => handler('SIGTERM'));
+  });
+}
+
+/** `kubelite server …`. Returns the exit code. */
+export async function serverCommand(argv: string[]): Promise<number> {
+  const { flags } = parseFlags(argv, SERVER_FLAGS);
+  if (flags.help) {
+    console.log(usage('server', SERVER_FLAGS));
+    return 0;
+  }
+  const cfg = serverConfig(flags);
+  const started = Date.now();
+  const srv = await startServer(cfg);
+  console.log(`kubelite server ready at ${srv.url} in ${((Date.now() - started) / 1000).toFixed(2)}s`);
+  console.log(`kubeconfig: ${srv.kubeconfigPath}`);
+  console.log(`  export KUBECONFIG=${srv.kubeconfigPath}`);
+  await onShutdown(() => srv.stop());
+  return 0;
+}

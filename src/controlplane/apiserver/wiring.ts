@@ -1,0 +1,62 @@
+/**
+ * Connects the generic store and handlers to the api layer: per-kind defaults and validation, field ownership
+ * (managedFields), and the four patch engines over the project's type data.
+ */
+import type { KindHooks } from './registry/generic-store.js';
+import type { Patcher } from './handlers/context.js';
+import type { Obj } from './registry/strategy.js';
+import type { ResourceInfo } from '../../api/resources.js';
+import { typeForKind } from '../../api/schema/index.js';
+import { patchSchemaFor } from '../../api/patch-schema.js';
+import { applyDefaults } from '../../api/defaults-registry.js';
+import { validateCreate, validateUpdate } from '../../api/validation-registry.js';
+import { applyJsonPatch } from '../../apimachinery/patch/json-patch.js';
+import { applyMergePatch } from '../../apimachinery/patch/merge-patch.js';
+import { strategicMergePatch } from '../../apimachinery/patch/strategic-merge-patch.js';
+import { applyPatch, updateManagedFields } from '../../apimachinery/patch/apply.js';
+import { badRequest } from '../../apimachinery/errors/status-error.js';
+import { groupVersion } from '../../api/resources.js';
+
+function typeIdOf(group: string, version: string, kind: string, fallback: string): string {
+  return typeForKind(group, version, kind)?.id ?? fallback;
+}
+
+/** Defaults, validation and managedFields for the generic store. */
+export const kindHooks: KindHooks = {
+  applyDefaults: (group, kind, obj) => applyDefaults(group, kind, obj),
+  validateCreate: (group, kind, obj) => validateCreate(group, kind, obj),
+  validateUpdate: (group, kind, obj, old) => validateUpdate(group, kind, obj, old),
+  trackManagedFields(obj, old, opts) {
+    const [group, version] = opts.apiVersion.includes('/') ? opts.apiVersion.split('/') : ['', opts.apiVersion];
+    const schema = patchSchemaFor(typeIdOf(group, version, obj.kind, ''));
+    const { object } = updateManagedFields(old, obj, { manager: opts.manager, apiVersion: opts.apiVersion, schema, now: opts.now, subresource: opts.subresource || undefined });
+    obj.metadata = object.metadata;
+  },
+};
+
+/** The patch engines. */
+export const patcher: Patcher = {
+  apply(type, info, kind, current, patch) {
+    const typeId = typeIdOf(info.group, info.version, kind, info.typeId);
+    let out: unknown;
+    if (type === 'json') out = applyJsonPatch(current, patch);
+    else if (type === 'merge') out = applyMergePatch(current, patch);
+    else out = strategicMergePatch(current, patch, patchSchemaFor(typeId));
+    if (out === null || typeof out !== 'object' || Array.isArray(out)) throw badRequest('the patch must leave an object');
+    return out as Obj;
+  },
+  serverSideApply(info: ResourceInfo, kind, live, applied, opts) {
+    const apiVersion = groupVersion(info.group, info.version);
+    if (applied.apiVersion !== apiVersion || applied.kind !== kind) {
+      throw badRequest(`the apply configuration must have apiVersion ${apiVersion} and kind ${kind}, got ${String(applied.apiVersion)} ${String(applied.kind)}`);
+    }
+    const schema = patchSchemaFor(typeIdOf(info.group, info.version, kind, info.typeId));
+    const { object } = applyPatch(live, applied, { manager: opts.manager, force: opts.force, schema, apiVersion, now: opts.now });
+    return object as Obj;
+  },
+};
+
+/** Everything `ApiServer` takes from the api layer. */
+export function defaultServices(): { hooks: KindHooks; patcher: Patcher } {
+  return { hooks: kindHooks, patcher };
+}
