@@ -4,8 +4,8 @@
  * beside the `$ref`; Quantity and IntOrString are `oneOf` unions in v3 but plain strings in v2, which is what
  * kubectl's v2 parser accepts.
  */
-import type { FieldSchema, ScalarType, TypeSchema } from '../../../api/schema/model.js';
-import { isScalar } from './type-index.js';
+import { isScalar, type FieldSchema, type ScalarType, type TypeSchema } from '../../../api/schema/index.js';
+import type { TypeIndex } from './type-index.js';
 
 /** Which OpenAPI dialect to produce. */
 export type Dialect = 'v2' | 'v3';
@@ -30,15 +30,20 @@ const TYPE_META_FIELDS: Record<string, JsonSchema> = {
   kind: { description: 'The kind of this object, in CamelCase, e.g. `Pod`.', type: 'string' },
 };
 
-/** The schema of one value of `type` (no description): a scalar schema or a bare reference. */
-function valueSchema(type: string, dialect: Dialect): JsonSchema {
-  return isScalar(type) ? { ...SCALAR_SCHEMA[type as ScalarType] } : { $ref: REF_PREFIX[dialect] + type };
+/**
+ * The schema of one value of `type` (no description): a scalar schema, a bare reference, or, for Go's named string
+ * slices (ExtraValue, Verbs), the array itself, which Kubernetes inlines rather than naming.
+ */
+function valueSchema(type: string, dialect: Dialect, index: TypeIndex): JsonSchema {
+  if (isScalar(type)) return { ...SCALAR_SCHEMA[type as ScalarType] };
+  if (index.get(type).special === 'string-list') return { type: 'array', items: { type: 'string' } };
+  return { $ref: REF_PREFIX[dialect] + type };
 }
 
 /** A field's schema, with its description and the list/map/patch markers. */
-export function fieldSchema(f: FieldSchema, dialect: Dialect): JsonSchema {
+export function fieldSchema(f: FieldSchema, dialect: Dialect, index: TypeIndex): JsonSchema {
   let out: JsonSchema;
-  const item = valueSchema(f.type, dialect);
+  const item = valueSchema(f.type, dialect, index);
   if (f.enum && !f.repeated && !f.map) item.enum = f.enum;
   if (f.map) {
     const value = f.repeated ? { type: 'array', items: item } : item;
@@ -78,6 +83,8 @@ function specialSchema(t: TypeSchema, dialect: Dialect): JsonSchema {
     case 'raw-extension':
     case 'fields-v1':
       return { ...d, type: 'object' };
+    case 'string-list':
+      return { ...d, type: 'array', items: { type: 'string' } };
     default:
       // Arbitrary JSON: no type at all, which both kubectl parsers read as "any value".
       return d;
@@ -85,7 +92,7 @@ function specialSchema(t: TypeSchema, dialect: Dialect): JsonSchema {
 }
 
 /** The schema of a whole type, with `x-kubernetes-group-version-kind` on kinds. */
-export function typeSchema(t: TypeSchema, dialect: Dialect): JsonSchema {
+export function typeSchema(t: TypeSchema, dialect: Dialect, index: TypeIndex): JsonSchema {
   if (t.special) {
     const out = specialSchema(t, dialect);
     if (t.gvk) out['x-kubernetes-group-version-kind'] = t.gvk;
@@ -95,8 +102,8 @@ export function typeSchema(t: TypeSchema, dialect: Dialect): JsonSchema {
   const required: string[] = [];
   // Kinds carry apiVersion/kind in JSON although their protobuf messages do not.
   if (t.gvk) for (const [name, s] of Object.entries(TYPE_META_FIELDS)) properties[name] = s;
-  for (const f of t.fields) {
-    properties[f.name] = fieldSchema(f, dialect);
+  for (const f of index.jsonFields(t.id)) {
+    properties[f.name] = fieldSchema(f, dialect, index);
     if (f.required) required.push(f.name);
   }
   const out: JsonSchema = { description: t.description, type: 'object', properties };

@@ -16,10 +16,8 @@ function t(id: string, description: string, fields: FieldSchema[], extra: Partia
   return { id, description, fields, ...extra };
 }
 
-/** Description of Container.livenessProbe, asserted in `kubectl explain` output. */
+/** Description of Container.livenessProbe, asserted by the tests. */
 export const LIVENESS_DESCRIPTION = 'Periodic check that the container is alive; the kubelet restarts it when the check fails.';
-/** Description of Probe.initialDelaySeconds. */
-export const INITIAL_DELAY_DESCRIPTION = 'Seconds to wait after the container starts before the first check.';
 
 const metaFile: SchemaFile = {
   protoPackage: 'k8s.io.apimachinery.pkg.apis.meta.v1',
@@ -138,11 +136,18 @@ const coreFile: SchemaFile = {
       f('requests', 2, 'io.k8s.apimachinery.pkg.api.resource.Quantity', 'What the scheduler reserves.', { map: true }),
     ]),
     t(`${CORE}.Probe`, 'A health check of a container.', [
-      f('httpGet', 1, `${CORE}.HTTPGetAction`, 'Check with an HTTP GET; 2xx and 3xx pass.'),
-      f('initialDelaySeconds', 2, 'int32', INITIAL_DELAY_DESCRIPTION),
+      f('handler', 1, `${CORE}.ProbeHandler`, 'How to check; inline in JSON.', { inline: true }),
+      f('initialDelaySeconds', 2, 'int32', 'Seconds to wait after the container starts before the first check.'),
       f('timeoutSeconds', 3, 'int32', 'Seconds before one check times out.', { default: 1 }),
       f('periodSeconds', 4, 'int32', 'Seconds between checks.', { default: 10 }),
       f('failureThreshold', 6, 'int32', 'Failed checks in a row that count as failure.', { default: 3 }),
+    ]),
+    t(`${CORE}.ProbeHandler`, 'The action of a probe.', [
+      f('exec', 1, `${CORE}.ExecAction`, 'Run a command in the container.'),
+      f('httpGet', 2, `${CORE}.HTTPGetAction`, 'Check with an HTTP GET; 2xx and 3xx pass.'),
+    ]),
+    t(`${CORE}.ExecAction`, 'A command to run.', [
+      f('command', 1, 'string', 'The command and its arguments.', { repeated: true, listType: 'atomic' }),
     ]),
     t(`${CORE}.HTTPGetAction`, 'An HTTP GET request.', [
       f('path', 1, 'string', 'The path to request.'),
@@ -190,5 +195,27 @@ const autoscalingFile: SchemaFile = {
   ],
 };
 
-/** The fixture: meta, resource/intstr/runtime, core/v1, apps/v1 and autoscaling/v1 subsets. */
-export const FIXTURE_FILES: SchemaFile[] = [metaFile, ...miscFiles, coreFile, appsFile, autoscalingFile];
+const AUTHN = 'io.k8s.api.authentication.v1';
+const authenticationFile: SchemaFile = {
+  protoPackage: 'k8s.io.api.authentication.v1',
+  idPrefix: AUTHN,
+  types: [
+    t(`${AUTHN}.TokenReview`, 'Asks who a bearer token belongs to.', [
+      f('apiVersion', 0, 'string', 'Schema version.'),
+      f('kind', 0, 'string', 'Kind.'),
+      f('metadata', 1, `${META}.ObjectMeta`, 'Metadata.'),
+      f('status', 3, `${AUTHN}.TokenReviewStatus`, 'The answer.'),
+    ], { gvk: [{ group: 'authentication.k8s.io', version: 'v1', kind: 'TokenReview' }] }),
+    t(`${AUTHN}.TokenReviewStatus`, 'Who the token belongs to.', [
+      f('user', 2, `${AUTHN}.UserInfo`, 'The user.'),
+    ]),
+    t(`${AUTHN}.UserInfo`, 'A user.', [
+      f('username', 1, 'string', 'User name.'),
+      f('extra', 4, `${AUTHN}.ExtraValue`, 'Further attributes.', { map: true }),
+    ]),
+    t(`${AUTHN}.ExtraValue`, 'A list of strings.', [], { special: 'string-list' }),
+  ],
+};
+
+/** The fixture: meta, resource/intstr/runtime, core/v1, apps/v1, autoscaling/v1 and authentication/v1 subsets. */
+export const FIXTURE_FILES: SchemaFile[] = [metaFile, ...miscFiles, coreFile, appsFile, autoscalingFile, authenticationFile];

@@ -4,7 +4,7 @@
  * kinds, `Patch`, `WatchEvent`). Types referenced but absent from the data get a permissive stand-in, because
  * kubectl rejects a whole v2 document when a single `$ref` dangles.
  */
-import type { FieldSchema, SchemaFile, TypeSchema } from '../../../api/schema/model.js';
+import { isScalar, type FieldSchema, type SchemaFile, type TypeSchema } from '../../../api/schema/index.js';
 import type { ResourceInfo } from '../../../api/resources.js';
 
 /** A group/version/kind triple as the `x-kubernetes-group-version-kind` extension spells it. */
@@ -25,13 +25,6 @@ export const META = {
   rawExtension: 'io.k8s.apimachinery.pkg.runtime.RawExtension',
 } as const;
 
-const SCALARS = new Set(['string', 'int32', 'int64', 'bool', 'bytes', 'double']);
-
-/** True for a field type that is a protobuf scalar rather than the id of another type. */
-export function isScalar(type: string): boolean {
-  return SCALARS.has(type);
-}
-
 /** Type data indexed for the OpenAPI builders. */
 export interface TypeIndex {
   /** Every known type (from the data, plus synthesised lists and meta types), by id. */
@@ -40,6 +33,8 @@ export interface TypeIndex {
   kindIds: Map<string, string>;
   /** Looks a type up, returning a permissive stand-in for an id the data does not hold. */
   get(id: string): TypeSchema;
+  /** The fields of a type as JSON shows them: `inline` members replaced by their type's fields (Go `json:",inline"`). */
+  jsonFields(id: string): FieldSchema[];
   /** The type id that serves `gvk` (from the data's markers, the resource table, or the naming rule). */
   idForKind(gvk: Gvk): string;
   /** Ids reachable from `roots` through fields, roots included, in discovery order. */
@@ -128,17 +123,25 @@ export function indexTypes(files: readonly SchemaFile[], resources: readonly Res
 
   const get = (id: string): TypeSchema => types.get(id) ?? standIn(id);
 
+  const flat = new Map<string, FieldSchema[]>();
+  const jsonFields = (id: string): FieldSchema[] => {
+    let out = flat.get(id);
+    if (!out) flat.set(id, (out = get(id).fields.flatMap((f) => (f.inline ? jsonFields(f.type) : [f]))));
+    return out;
+  };
+
+  // A type only ever embedded inline (Probe's ProbeHandler) is not published on its own, as in Kubernetes.
   const closure = (roots: Iterable<string>): string[] => {
     const seen = new Set<string>();
     const queue = [...roots];
-    while (queue.length > 0) {
-      const id = queue.shift() as string;
+    for (let i = 0; i < queue.length; i++) {
+      const id = queue[i];
       if (seen.has(id)) continue;
       seen.add(id);
-      for (const f of get(id).fields) if (!isScalar(f.type) && !seen.has(f.type)) queue.push(f.type);
+      for (const f of jsonFields(id)) if (!isScalar(f.type) && !seen.has(f.type)) queue.push(f.type);
     }
     return [...seen];
   };
 
-  return { types, kindIds, get, idForKind, closure };
+  return { types, kindIds, get, jsonFields, idForKind, closure };
 }

@@ -82,8 +82,11 @@ export function buildOpenApiV2(files: readonly SchemaFile[], resources: readonly
   const index = indexTypes(files, resources);
   const paths = resources.flatMap((r) => resourcePaths(r, index));
   const definitions: Record<string, JsonSchema> = {};
-  for (const id of index.closure([...index.types.keys(), ...referencedTypes(paths)]).sort()) {
-    definitions[id] = typeSchema(index.get(id), 'v2');
+  // Every type, except those that only ever appear inline inside another (their fields are published there).
+  const inline = new Set([...index.types.values()].flatMap((t) => t.fields.filter((f) => f.inline).map((f) => f.type)));
+  const roots = [...index.types.keys()].filter((id) => !inline.has(id));
+  for (const id of index.closure([...roots, ...referencedTypes(paths)]).sort()) {
+    definitions[id] = typeSchema(index.get(id), 'v2', index);
   }
   const doc = { swagger: '2.0', info: { title: 'Kubernetes', version }, paths: renderPaths(paths), definitions };
   const json = Buffer.from(JSON.stringify(doc));

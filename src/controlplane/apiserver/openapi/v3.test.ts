@@ -110,6 +110,19 @@ describe('buildOpenApiV3', () => {
     assert.equal(doc('apis/apps/v1').components.schemas['io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector']['x-kubernetes-map-type'], 'atomic');
   });
 
+  test('inline members are flattened into their parent, and named string slices are inlined as arrays', () => {
+    const s = doc('api/v1').components.schemas;
+    const probe = s['io.k8s.api.core.v1.Probe'].properties;
+    assert.equal(probe.httpGet.allOf[0].$ref, '#/components/schemas/io.k8s.api.core.v1.HTTPGetAction');
+    assert.ok(probe.exec && !probe.handler);
+    assert.equal(s['io.k8s.api.core.v1.ProbeHandler'], undefined);
+    const authn = doc('apis/authentication.k8s.io/v1').components.schemas;
+    assert.deepEqual(authn['io.k8s.api.authentication.v1.UserInfo'].properties.extra,
+      { description: 'Further attributes.', type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } });
+    assert.deepEqual(Object.keys(authn['io.k8s.api.authentication.v1.TokenReview'].properties), ['apiVersion', 'kind', 'metadata', 'status']);
+    assert.equal(authn['io.k8s.api.authentication.v1.TokenReview'].properties.kind.description, 'Kind.');
+  });
+
   test('every $ref of every document resolves inside that document', () => {
     for (const key of v3.docs.keys()) {
       const d = doc(key);

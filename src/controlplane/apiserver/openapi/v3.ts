@@ -79,7 +79,7 @@ function buildDoc(index: TypeIndex, resources: readonly ResourceInfo[], version:
   const schemas: Record<string, JsonSchema> = {};
   for (const id of index.closure(referencedTypes(paths)).sort()) {
     let s = cache.get(id);
-    if (!s) cache.set(id, (s = typeSchema(index.get(id), 'v3')));
+    if (!s) cache.set(id, (s = typeSchema(index.get(id), 'v3', index)));
     schemas[id] = s;
   }
   const doc = {
