@@ -28,6 +28,8 @@ export const SERVER_FLAGS: Record<string, FlagSpec> = {
   'etcd-endpoints': { type: 'list', help: 'etcd client URLs, comma-separated (with --storage etcd)', default: [] },
   'service-cidr': { type: 'string', help: 'IPv4 range for Service cluster IPs', default: '10.43.0.0/16' },
   'service-node-port-range': { type: 'string', help: 'Port range for NodePort Services', default: '30000-32767' },
+  'disable-scheduler': { type: 'bool', help: 'Do not run the scheduler in this server', default: false },
+  'disable-controller-manager': { type: 'bool', help: 'Do not run the controller manager in this server', default: false },
   'help': { type: 'bool', help: 'Show this help' },
 };
 
@@ -40,6 +42,8 @@ export interface ServerConfig {
   etcdEndpoints: string[];
   serviceCidr: string;
   nodePortRange: string;
+  disableScheduler: boolean;
+  disableControllerManager: boolean;
 }
 
 /** Validates parsed flags into a ServerConfig, or throws UsageError naming the bad flag. */
@@ -72,7 +76,10 @@ export function serverConfig(flags: Record<string, unknown>): ServerConfig {
   if (!m || Number(m[1]) < 1 || Number(m[2]) > 65535 || Number(m[1]) > Number(m[2])) {
     throw new UsageError(`invalid value "${nodePortRange}" for --service-node-port-range: expected FIRST-LAST, e.g. 30000-32767`);
   }
-  return { dataDir, port, bindAddress, storage, etcdEndpoints, serviceCidr, nodePortRange };
+  return {
+    dataDir, port, bindAddress, storage, etcdEndpoints, serviceCidr, nodePortRange,
+    disableScheduler: flags['disable-scheduler'] === true, disableControllerManager: flags['disable-controller-manager'] === true,
+  };
 }
 
 /** A running control plane. */
