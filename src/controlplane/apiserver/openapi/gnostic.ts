@@ -91,7 +91,7 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'];
 interface FieldPlan {
   name: string;
   /** The key byte(s): field number and wire type. */
-  key: Buffer;
+  key: number[];
   kind: 'string' | 'bool' | 'message';
   repeated: boolean;
   type?: protobuf.Type;
@@ -115,14 +115,14 @@ function planFor(type: protobuf.Type): FieldPlan[] {
   return plan;
 }
 
-function varint(n: number): Buffer {
+function varint(n: number): number[] {
   const bytes: number[] = [];
   while (n > 0x7f) {
     bytes.push((n & 0x7f) | 0x80);
     n >>>= 7;
   }
   bytes.push(n);
-  return Buffer.from(bytes);
+  return bytes;
 }
 
 /**
@@ -182,7 +182,7 @@ class Encoder {
   #field(f: FieldPlan, v: unknown): void {
     if (f.kind === 'bool' && v !== true) return;
     this.#ensure(f.key.length + 1);
-    this.#pos += f.key.copy(this.#buf, this.#pos);
+    for (const b of f.key) this.#buf[this.#pos++] = b;
     if (f.kind === 'bool') {
       this.#buf[this.#pos++] = 1;
       return;
