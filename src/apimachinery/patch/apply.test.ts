@@ -118,6 +118,25 @@ describe('applyPatch (server-side apply)', () => {
     assert.equal(entry(b2.managedFields, 'b'), undefined, 'an entry with an empty set is dropped');
   });
 
+  test('re-applying after kubectl migrated client-side-apply ownership keeps lists and maps (self members in the old set)', () => {
+    const a = applyPatch(undefined, config({ replicas: 2 }), { ...base, manager: 'kubectl' });
+    // What kubectl's csaupgrade writes: the Update entry's set (maps, lists and list items carry ".") under Apply.
+    const migrated = structuredClone(a.object) as any;
+    (migrated.metadata.annotations = { 'kubectl.kubernetes.io/last-applied-configuration': '{}', 'other': 'x' });
+    migrated.status = {};
+    migrated.metadata.managedFields[0].fieldsV1 = {
+      'f:metadata': { 'f:annotations': { '.': {}, 'f:kubectl.kubernetes.io/last-applied-configuration': {} }, 'f:labels': { '.': {}, 'f:app': {} } },
+      'f:spec': { 'f:replicas': {}, 'f:selector': {}, 'f:template': { 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } },
+        'f:spec': { 'f:containers': { '.': {}, 'k:{"name":"web"}': { '.': {}, 'f:image': {}, 'f:name': {} } } } } },
+      'f:status': {},
+    };
+    const again = applyPatch(migrated, config({ replicas: 2 }), { ...base, manager: 'kubectl' }).object as any;
+    assert.deepEqual(again.spec.template.spec.containers, [{ name: 'web', image: 'nginx:1' }]);
+    assert.deepEqual(again.metadata.labels, { app: 'web' });
+    assert.deepEqual(again.metadata.annotations, { other: 'x' }, 'only the annotation it owned goes; one nobody tracked stays');
+    assert.equal('status' in again, false);
+  });
+
   test('fields written by Update managers are kept when not applied', () => {
     const created = updateManagedFields(undefined, { ...config(), spec: { ...config().spec, paused: true } }, { ...base, manager: 'kubectl-create' });
     const a = applyPatch(created.object, config({ image: 'nginx:1' }), { ...base, manager: 'kubectl' });

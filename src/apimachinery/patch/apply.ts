@@ -11,7 +11,7 @@
 import { StatusError } from '../errors/status-error.js';
 import { cloneJson, deepEqual, isObject, type JsonObject } from './json-value.js';
 import { malformedPatch } from './patch-error.js';
-import { FieldSet, compareObjects, fieldElement, fieldSetOf, formatPath, listItemElements } from './field-set.js';
+import { FieldSet, compareObjects, fieldElement, fieldSetOf, formatPath, listItemElements, schemaAt } from './field-set.js';
 import { childOf, elemOf, listSemantics, type PatchSchema } from './schema-lookup.js';
 
 /** One `metadata.managedFields[]` entry, as on the wire. */
@@ -229,12 +229,16 @@ export function applyPatch(live: unknown, applied: unknown, opts: ApplyOptions):
     for (const { owner, set } of conflicts) owner.set = owner.set.difference(set);
   }
 
-  // Fields this manager applied before and no longer applies go, unless someone else still owns them.
+  // Fields this manager applied before and no longer applies go, as structured-merge-diff's prune: a path goes unless
+  // someone (this manager included) still owns it or something below it, and a map or list goes whole only when
+  // everything in it was this manager's (so fields nobody tracked, and key fields of kept items, stay).
   if (previous) {
-    const othersSet = others.reduce((acc, o) => acc.union(o.set), new FieldSet());
-    const owned = othersSet.union(me.set);
+    const owned = others.reduce((acc, o) => acc.union(o.set), me.set);
     for (const p of previous.set.difference(me.set).paths()) {
-      if (othersSet.hasAtOrBelow(p) || isKeyField(p)) continue;
+      if (owned.hasAtOrBelow(p) || isKeyField(p)) continue;
+      const v = valueAt(merged, p);
+      if (v === undefined) continue;
+      if ((isObject(v) || Array.isArray(v)) && !fieldSetOf(v, schemaAt(schema, p)).difference(previous.set.at(p)!).isEmpty()) continue;
       removePath(merged, p, 0, owned, []);
     }
   }
@@ -286,6 +290,18 @@ function removePath(container: unknown, path: string[], depth: number, owned: Fi
   const empty = (isObject(child) && Object.keys(child).length === 0) || (Array.isArray(child) && child.length === 0);
   if (removed && empty && !owned.has(here)) del();
   return removed;
+}
+
+/** The value at a path, if present. */
+function valueAt(obj: unknown, path: readonly string[]): unknown {
+  let cur: unknown = obj;
+  for (const pe of path) {
+    if (isObject(cur) && pe.startsWith('f:')) cur = cur[pe.slice(2)];
+    else if (Array.isArray(cur)) cur = pe.startsWith('i:') ? cur[Number(pe.slice(2))] : cur.find((item) => itemMatches(item, pe));
+    else return undefined;
+    if (cur === undefined) return undefined;
+  }
+  return cur;
 }
 
 function itemMatches(item: unknown, pe: string): boolean {

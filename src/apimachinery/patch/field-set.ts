@@ -344,11 +344,21 @@ function walk(v: unknown, s: PatchSchema, node: FieldSet): void {
   node.member = true;
 }
 
-/** The set of fields an object sets (what an applier owns after applying it), as structured-merge-diff's ToFieldSet. */
+/**
+ * The set of fields a value sets (what an applier owns after applying it), as structured-merge-diff's ToFieldSet.
+ * Paths are relative to the value; for an object, that is the object's fields.
+ */
 export function fieldSetOf(obj: unknown, schema: PatchSchema): FieldSet {
   const set = new FieldSet();
-  if (isObject(obj)) walk(obj, schema, set);
+  if (obj !== undefined) walk(obj, schema, set);
   return set;
+}
+
+/** The schema at a path below `schema`. */
+export function schemaAt(schema: PatchSchema, path: readonly string[]): PatchSchema {
+  let s = schema;
+  for (const pe of path) s = pe.startsWith('f:') ? childOf(s, pe.slice(2)) : elemOf(s);
+  return s;
 }
 
 /** What a write changed: fields added, modified and removed between two versions of an object. */

@@ -72,6 +72,14 @@ describe('applyJsonPatch', () => {
     });
   }
 
+  test('the cause names the path once, so kubectl prints "<path>: <why>"', () => {
+    assert.throws(() => applyJsonPatch(doc(), [{ op: 'remove', path: '/spec/nope' }]), (e: unknown) => {
+      assert.ok(e instanceof StatusError);
+      assert.deepEqual(e.status.details?.causes, [{ reason: 'FieldValueInvalid', field: '/spec/nope', message: 'jsonpatch remove operation does not apply: doc is missing path' }]);
+      return true;
+    });
+  });
+
   test('a failing operation leaves nothing half-applied', () => {
     const input = doc();
     assert.throws(() => applyJsonPatch(input, [{ op: 'replace', path: '/spec/replicas', value: 9 }, { op: 'remove', path: '/nope' }]));

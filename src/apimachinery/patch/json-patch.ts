@@ -62,7 +62,8 @@ interface Slot {
 }
 
 function fail(op: JsonPatchOperation, pointer: string, why: string): never {
-  throw patchDoesNotApply(pointer, `jsonpatch ${op.op} operation does not apply: ${why}: "${pointer}"`);
+  const detail = `jsonpatch ${op.op} operation does not apply: ${why}`;
+  throw patchDoesNotApply(pointer, detail, `${detail}: "${pointer}"`);
 }
 
 /** Resolves a pointer to its slot inside `root.v`. `forAdd` allows `-` and index == length on arrays. */

@@ -12,11 +12,12 @@ export function malformedPatch(message: string): StatusError {
 
 /**
  * 422 Invalid: the patch does not apply. `field` is the path that failed, in the patch's own notation (a JSON pointer
- * for JSON patch, a dotted path for merge patches), and it also appears in the message.
+ * for JSON patch, a dotted path for merge patches); `detail` says why, without the path, because kubectl prints a
+ * cause as `<field>: <detail>`. The Status message is `message`, by default `<field>: <detail>`.
  */
-export function patchDoesNotApply(field: string, message: string): StatusError {
+export function patchDoesNotApply(field: string, detail: string, message = `${field}: ${detail}`): StatusError {
   return new StatusError(422, 'Invalid', message, {
-    causes: [{ reason: 'FieldValueInvalid', message, field }],
+    causes: [{ reason: 'FieldValueInvalid', message: detail, field }],
   });
 }
 

@@ -175,13 +175,13 @@ describe('strategicMergePatch', () => {
   }
 
   const failures: { name: string; patch: unknown; code: number; message: RegExp }[] = [
-    { name: 'list item without its merge key', patch: { spec: { template: { spec: { containers: [{ image: 'x' }] } } } }, code: 422, message: /spec\.template\.spec\.containers\[0\].*does not contain declared merge key: name/ },
+    { name: 'list item without its merge key', patch: { spec: { template: { spec: { containers: [{ image: 'x' }] } } } }, code: 422, message: /^spec\.template\.spec\.containers\[0\]: map \{"image":"x"\} does not contain declared merge key: name$/ },
     { name: 'unknown $patch', patch: { spec: { strategy: { $patch: 'frob' } } }, code: 400, message: /unknown patch type: "frob" in map at spec\.strategy/ },
     { name: 'bad $setElementOrder', patch: { spec: { template: { spec: { '$setElementOrder/containers': [{ image: 'x' }] } } } }, code: 400, message: /setElementOrder list at spec\.template\.spec\.containers/ },
     { name: '$setElementOrder not a list', patch: { metadata: { '$setElementOrder/finalizers': 'x' } }, code: 400, message: /setElementOrder/ },
     { name: '$deleteFromPrimitiveList not a list', patch: { metadata: { '$deleteFromPrimitiveList/finalizers': 'x' } }, code: 400, message: /deleteFromPrimitiveList\/finalizers at metadata\.finalizers/ },
     { name: '$retainKeys not a list', patch: { spec: { strategy: { $retainKeys: 'type' } } }, code: 400, message: /retainKeys at spec\.strategy/ },
-    { name: 'patch field not in $retainKeys', patch: { spec: { strategy: { $retainKeys: ['type'], rollingUpdate: {} } } }, code: 422, message: /spec\.strategy\.rollingUpdate is not in \$retainKeys/ },
+    { name: 'patch field not in $retainKeys', patch: { spec: { strategy: { $retainKeys: ['type'], rollingUpdate: {} } } }, code: 422, message: /^spec\.strategy\.rollingUpdate: the patch content doesn't match retainKeys list/ },
     { name: 'object item in a container list that is a string', patch: { spec: { template: { spec: { containers: ['web'] } } } }, code: 422, message: /containers\[0\]: expected an object/ },
     { name: 'patch is not an object', patch: [1], code: 400, message: /must be a JSON object/ },
   ];
@@ -230,6 +230,7 @@ describe('createTwoWayMergePatch', () => {
     { name: 'switch strategy to Recreate', edit: (d) => { d.spec.strategy = { type: 'Recreate' }; } },
     { name: 'replace tolerations', edit: (d) => { d.spec.template.spec.tolerations = [{ key: 'z' }]; } },
     { name: 'change a port', edit: (d) => { containers(d)[0].ports[1].name = 'https'; } },
+    { name: 'switch a volume source', edit: (d) => { d.spec.template.spec.volumes[0] = { name: 'data', configMap: { name: 'cm' } }; } },
   ];
   for (const e of edits) {
     test(`round-trips: ${e.name}`, () => {
@@ -248,6 +249,14 @@ describe('createTwoWayMergePatch', () => {
     modified.spec.strategy = { type: 'Recreate' };
     const patch = createTwoWayMergePatch(original, modified, deploymentSchema) as any;
     assert.deepEqual(patch.spec.strategy, { $retainKeys: ['type'], rollingUpdate: null, type: 'Recreate' });
+  });
+
+  test('items of a merge,retainKeys list (volumes) carry $retainKeys', () => {
+    const original = liveDeployment();
+    const modified = liveDeployment();
+    modified.spec.template.spec.volumes[0] = { name: 'data', configMap: { name: 'cm' } };
+    const patch = createTwoWayMergePatch(original, modified, deploymentSchema) as any;
+    assert.deepEqual(patch.spec.template.spec.volumes, [{ $retainKeys: ['configMap', 'name'], configMap: { name: 'cm' }, emptyDir: null, name: 'data' }]);
   });
 });
 

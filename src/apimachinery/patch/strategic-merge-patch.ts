@@ -117,7 +117,7 @@ function applyRetainKeys(orig: JsonObject, patch: JsonObject, path: string): voi
   const retain = new Set(keys as string[]);
   for (const k of Object.keys(patch)) {
     if (!isDirectiveKey(k) && patch[k] !== null && !retain.has(k)) {
-      throw patchDoesNotApply(joinPath(path, k), `the patch content doesn't match retainKeys list: ${joinPath(path, k)} is not in $retainKeys`);
+      throw patchDoesNotApply(joinPath(path, k), "the patch content doesn't match retainKeys list: the field is not in $retainKeys");
     }
   }
   for (const k of Object.keys(orig)) if (!retain.has(k)) delete orig[k];
@@ -153,13 +153,13 @@ function mergeList(orig: unknown[], patch: unknown[], schema: PatchSchema, path:
     return orig;
   }
   const mergeKey = schema.patchMergeKey;
-  if (!mergeKey) throw patchDoesNotApply(path, `${path}: list has merge strategy but no merge key is declared`);
+  if (!mergeKey) throw patchDoesNotApply(path, 'list has merge strategy but no merge key is declared');
   for (let i = 0; i < patch.length; i++) {
     const p = patch[i];
-    if (!isObject(p)) throw patchDoesNotApply(`${path}[${i}]`, `${path}[${i}]: expected an object with merge key "${mergeKey}", got ${typeName(p)}`);
+    if (!isObject(p)) throw patchDoesNotApply(`${path}[${i}]`, `expected an object with merge key "${mergeKey}", got ${typeName(p)}`);
     const key = p[mergeKey];
     if (key === undefined || key === null) {
-      throw patchDoesNotApply(`${path}[${i}]`, `${path}[${i}]: map ${JSON.stringify(p)} does not contain declared merge key: ${mergeKey}`);
+      throw patchDoesNotApply(`${path}[${i}]`, `map ${JSON.stringify(p)} does not contain declared merge key: ${mergeKey}`);
     }
     const itemPath = `${path}[${mergeKey}=${JSON.stringify(key)}]`;
     const d = p[DIRECTIVE];
@@ -261,7 +261,12 @@ function asObject(v: unknown): JsonObject {
   return isObject(v) ? v : {};
 }
 
-function diffMaps(o: JsonObject, m: JsonObject, schema: PatchSchema, opts: DiffOptions): JsonObject {
+function hasStrategy(schema: PatchSchema, strategy: string): boolean {
+  return schema.patchStrategy !== undefined && schema.patchStrategy.split(',').includes(strategy);
+}
+
+/** Diffs two maps. `retainKeys`: the map is a union whose patch must list the keys it keeps (retainKeys strategy). */
+function diffMaps(o: JsonObject, m: JsonObject, schema: PatchSchema, opts: DiffOptions, retainKeys = hasStrategy(schema, 'retainKeys')): JsonObject {
   const patch: JsonObject = {};
   if (!opts.ignoreDeletions) {
     for (const k of Object.keys(o)) if (o[k] !== undefined && m[k] === undefined) patch[k] = null;
@@ -285,7 +290,7 @@ function diffMaps(o: JsonObject, m: JsonObject, schema: PatchSchema, opts: DiffO
       patch[k] = cloneJson(mv);
     }
   }
-  if (!opts.ignoreChangesAndAdditions && schema.patchStrategy?.split(',').includes('retainKeys') && Object.keys(patch).length > 0) {
+  if (!opts.ignoreChangesAndAdditions && retainKeys && Object.keys(patch).length > 0) {
     patch[RETAIN_KEYS] = Object.keys(m).filter((k) => m[k] !== undefined).sort();
   }
   return patch;
@@ -315,7 +320,8 @@ function diffList(k: string, o: unknown[], m: unknown[], schema: PatchSchema, op
     if (ov === undefined) {
       if (!opts.ignoreChangesAndAdditions) items.push(cloneJson(mv));
     } else if (isObject(ov) && isObject(mv)) {
-      const d = diffMaps(ov, mv, elemOf(schema), opts);
+      // A `merge,retainKeys` list (volumes) makes each of its items a union.
+      const d = diffMaps(ov, mv, elemOf(schema), opts, hasStrategy(schema, 'retainKeys'));
       if (Object.keys(d).length > 0) items.push({ ...d, [mergeKey!]: mv[mergeKey!] });
     }
   }
