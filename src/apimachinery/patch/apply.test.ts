@@ -159,6 +159,17 @@ describe('applyPatch (server-side apply)', () => {
     assert.deepEqual(out.spec.template.spec.containers[0].ports, [{ containerPort: 80, protocol: 'TCP' }]);
   });
 
+  test('ignored (reset) fields are neither merged nor owned: status on the main resource', () => {
+    const live = { ...config({ replicas: 1 }), status: { replicas: 1 } };
+    const cfg = { ...config({ replicas: 1 }), status: { replicas: 9 } };
+    const out = applyPatch(live, cfg, { ...base, manager: 'a', ignore: [['status']] });
+    assert.deepEqual((out.object as any).status, { replicas: 1 });
+    assert.equal((entry(out.managedFields, 'a')!.fieldsV1 as any)['f:status'], undefined);
+    assert.equal((cfg as any).status.replicas, 9, 'the applied config is not modified');
+    const upd = updateManagedFields(live, { ...live, status: { replicas: 2 } }, { ...base, manager: 'ctl', ignore: [['status']] });
+    assert.equal(entry(upd.managedFields, 'ctl'), undefined);
+  });
+
   test('inputs are not mutated', () => {
     const a = applyPatch(undefined, config({ replicas: 2 }), { ...base, manager: 'a' });
     const live = JSON.stringify(a.object);
@@ -233,6 +244,20 @@ describe('updateManagedFields', () => {
     const u = updateManagedFields(a.object, { ...a.object, spec: { ...(a.object.spec as any), paused: true } }, { ...base, manager: 'ctl', apiVersion: 'apps/v1beta2' });
     const u2 = updateManagedFields(u.object, { ...u.object, spec: { ...(u.object.spec as any), minReadySeconds: 5 } }, { ...base, manager: 'ctl' });
     assert.deepEqual(u2.managedFields.map((e) => [e.manager, e.operation, e.apiVersion]), [['kubectl', 'Apply', 'apps/v1'], ['ctl', 'Update', 'apps/v1'], ['ctl', 'Update', 'apps/v1beta2']]);
+  });
+
+  test('more than ten Update managers: the oldest fold into ancient-changes', () => {
+    let cur = updateManagedFields(undefined, config(), { ...base, manager: 'm0' }).object;
+    for (let i = 1; i <= 11; i++) {
+      const next = { ...cur, metadata: { ...(cur.metadata as any), labels: { ...(cur.metadata as any).labels, [`l${i}`]: 'x' } } };
+      cur = updateManagedFields(cur, next, { ...base, manager: `m${i}`, now: new Date(T0.getTime() + i * 1000) }).object;
+    }
+    const mf = (cur.metadata as any).managedFields as ManagedFieldsEntry[];
+    assert.equal(mf.length, 10);
+    const ancient = entry(mf, 'ancient-changes')!;
+    assert.deepEqual(Object.keys((ancient.fieldsV1 as any)['f:metadata']['f:labels']).sort(), ['.', 'f:app', 'f:l1', 'f:l2']);
+    assert.equal(entry(mf, 'm0'), undefined);
+    assert.ok(entry(mf, 'm3'));
   });
 
   test('a request with managedFields [{}] strips them', () => {

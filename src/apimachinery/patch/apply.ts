@@ -69,6 +69,11 @@ export interface ManagedFieldsOptions {
   now?: Date;
   /** `status` or `scale` when writing a subresource. */
   subresource?: string;
+  /**
+   * Fields this endpoint resets (a strategy's ResetFields, e.g. `[['status']]` on the main resource, `[['spec']]` on
+   * /status): nobody gains ownership of them here, and an apply leaves the live values alone.
+   */
+  ignore?: readonly (readonly string[])[];
 }
 
 /** Options of a server-side apply. */
@@ -102,6 +107,24 @@ export interface FieldOwner {
   subresource?: string;
   time?: string;
   set: FieldSet;
+}
+
+function ignoredSet(ignore: ManagedFieldsOptions['ignore']): FieldSet {
+  const set = new FieldSet();
+  for (const p of ignore ?? []) set.insert(p.map(fieldElement));
+  return set;
+}
+
+/** A copy of `obj` without the values at the ignored paths (only the containers on those paths are copied). */
+function withoutPaths(obj: JsonObject, ignore: ManagedFieldsOptions['ignore']): JsonObject {
+  if (!ignore || ignore.length === 0) return obj;
+  const out = { ...obj };
+  for (const p of ignore) {
+    let cur: JsonObject = out;
+    for (let i = 0; i < p.length - 1 && isObject(cur[p[i]]); i++) cur = cur[p[i]] = { ...(cur[p[i]] as JsonObject) };
+    if (p.length > 0) delete cur[p[p.length - 1]];
+  }
+  return out;
 }
 
 function rfc3339(d: Date): string {
@@ -200,11 +223,12 @@ export function applyPatch(live: unknown, applied: unknown, opts: ApplyOptions):
   const liveObj = isObject(live) ? cloneJson(live) : {};
   let owners = decodeManagedFields(metadataOf(liveObj).managedFields);
   const liveBody = withoutManagedFields(liveObj);
-  const appliedBody = withoutManagedFields(applied);
+  const appliedBody = withoutPaths(withoutManagedFields(applied), opts.ignore);
+  const ignored = ignoredSet(opts.ignore).union(STRIPPED);
 
   // An object written before anyone applied: its fields belong to "before-first-apply", as upstream.
   if (isObject(live) && owners.length === 0) {
-    owners = [{ manager: 'before-first-apply', operation: 'Update', apiVersion: opts.apiVersion, set: fieldSetOf(liveBody, schema).difference(STRIPPED) }];
+    owners = [{ manager: 'before-first-apply', operation: 'Update', apiVersion: opts.apiVersion, set: fieldSetOf(liveBody, schema).difference(STRIPPED).recursiveDifference(ignored) }];
   }
   const me: FieldOwner = { manager: opts.manager, operation: 'Apply', apiVersion: opts.apiVersion, set: fieldSetOf(appliedBody, schema).difference(STRIPPED) };
   if (opts.subresource) me.subresource = opts.subresource;
@@ -216,7 +240,7 @@ export function applyPatch(live: unknown, applied: unknown, opts: ApplyOptions):
 
   // Conflicts: fields this apply adds or changes that another manager owns.
   const cmp = compareObjects(isObject(live) ? withoutManagedFields(live) : {}, merged, schema);
-  const changed = cmp.modified.union(cmp.added).difference(STRIPPED);
+  const changed = cmp.modified.union(cmp.added).difference(STRIPPED).recursiveDifference(ignored);
   const conflicts: { owner: FieldOwner; set: FieldSet }[] = [];
   for (const o of others) {
     const c = o.set.intersection(changed);
@@ -354,7 +378,8 @@ function mergeApplied(live: unknown, applied: unknown, s: PatchSchema): unknown 
 /**
  * Records a non-apply write (create, update, patch) by `opts.manager`: the writer takes the fields it added or
  * changed (on create, every field it set), other managers lose them, removed fields leave every set, and empty
- * entries are dropped. Update entries are kept per manager + apiVersion (+ subresource). A request that carries
+ * entries are dropped. Update entries are kept per manager + apiVersion (+ subresource), at most
+ * MAX_UPDATE_MANAGERS of them (older ones fold into "ancient-changes"). A request that carries
  * different managedFields replaces the live ones (`[{}]` clears them, as upstream). Returns a copy of `next` (only
  * the root and metadata are copied) with `metadata.managedFields` set.
  */
@@ -379,7 +404,7 @@ export function updateManagedFields(old: unknown, next: JsonObject, opts: Manage
   }
 
   const cmp = compareObjects(oldObj ? withoutManagedFields(oldObj) : {}, withoutManagedFields(next), schema);
-  const changed = cmp.modified.union(cmp.added).difference(STRIPPED);
+  const changed = cmp.modified.union(cmp.added).difference(STRIPPED).recursiveDifference(ignoredSet(opts.ignore));
   const me: FieldOwner = { manager: opts.manager, operation: 'Update', apiVersion: opts.apiVersion, set: new FieldSet() };
   if (opts.subresource) me.subresource = opts.subresource;
   const previous = owners.find((o) => sameIdentity(o, me));
@@ -388,7 +413,43 @@ export function updateManagedFields(old: unknown, next: JsonObject, opts: Manage
   }
   me.set = (previous?.set ?? new FieldSet()).union(changed).difference(cmp.removed);
   stamp(me, previous, now);
-  const entries = encodeManagedFields([...owners.filter((o) => o !== previous), me]);
+  const entries = encodeManagedFields(capUpdateManagers([...owners.filter((o) => o !== previous && !o.set.isEmpty()), me]));
   setManagedFields(object, entries);
   return { object, managedFields: entries };
+}
+
+/** Most Update entries an object keeps, as kube-apiserver. */
+export const MAX_UPDATE_MANAGERS = 10;
+
+/**
+ * Keeps the number of Update entries at MAX_UPDATE_MANAGERS, as kube-apiserver's capManagers: oldest first, each
+ * entry is folded into an "ancient-changes" bucket of its apiVersion once an older entry of that version was seen.
+ */
+function capUpdateManagers(owners: FieldOwner[]): FieldOwner[] {
+  const updaters = owners.filter((o) => o.operation === 'Update' && !o.set.isEmpty());
+  let count = updaters.length;
+  if (count <= MAX_UPDATE_MANAGERS) return owners;
+  updaters.sort((a, b) => ((a.time ?? '') !== (b.time ?? '') ? ((a.time ?? '') < (b.time ?? '') ? -1 : 1) : a.manager < b.manager ? -1 : 1));
+  const dropped = new Set<FieldOwner>();
+  const firstOfVersion = new Map<string, FieldOwner>();
+  const buckets = new Map<string, FieldOwner>();
+  for (const u of updaters) {
+    if (count <= MAX_UPDATE_MANAGERS) break;
+    const first = firstOfVersion.get(u.apiVersion);
+    if (!first) {
+      firstOfVersion.set(u.apiVersion, u);
+      continue;
+    }
+    let bucket = buckets.get(u.apiVersion);
+    if (!bucket) {
+      bucket = { manager: 'ancient-changes', operation: 'Update', apiVersion: u.apiVersion, set: first.set };
+      buckets.set(u.apiVersion, bucket);
+      dropped.add(first);
+    }
+    bucket.set = bucket.set.union(u.set);
+    bucket.time = u.time;
+    dropped.add(u);
+    count--;
+  }
+  return [...owners.filter((o) => !dropped.has(o)), ...buckets.values()];
 }

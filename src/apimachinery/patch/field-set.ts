@@ -91,6 +91,18 @@ export class FieldSet {
     return out.pruned();
   }
 
+  /** A new set without the paths of `other` and everything below them. */
+  recursiveDifference(other: FieldSet): FieldSet {
+    const out = new FieldSet();
+    out.member = this.member;
+    for (const [pe, c] of this.children) {
+      const o = other.children.get(pe);
+      if (o?.member) continue;
+      out.children.set(pe, o ? c.recursiveDifference(o) : c.union(EMPTY));
+    }
+    return out.pruned();
+  }
+
   /** A new set with the paths in both. */
   intersection(other: FieldSet): FieldSet {
     const out = new FieldSet();
