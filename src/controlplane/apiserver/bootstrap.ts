@@ -31,6 +31,13 @@ export function advertiseAddress(bindAddress: string): string {
 }
 
 async function ensure(store: GenericStore, namespace: string, obj: Obj): Promise<void> {
+  // Look first: creating an existing Service would fail on its cluster IP before it could say AlreadyExists.
+  try {
+    await store.get(namespace, obj.metadata.name);
+    return;
+  } catch (err) {
+    if (!(err instanceof StatusError && err.code === 404)) throw err;
+  }
   try {
     await store.create(namespace, obj, { dryRun: false, fieldManager: 'kube-apiserver' }, { dryRun: false, user: 'system:apiserver', now: new Date() });
   } catch (err) {

@@ -33,8 +33,11 @@ function newKeyPair(): { privatePem: string; publicPem: string } {
 function baseCert(publicPem: string, subject: forge.pki.CertificateField[]): forge.pki.Certificate {
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicPem);
-  // Positive serial: a leading 0 nibble keeps the DER integer positive.
-  cert.serialNumber = '0' + randomBytes(15).toString('hex');
+  // A minimal positive DER integer: top bit clear (positive), first byte non-zero (no padding), even hex length.
+  const serial = randomBytes(16);
+  serial[0] &= 0x7f;
+  serial[0] |= 0x01;
+  cert.serialNumber = serial.toString('hex');
   const now = new Date(Date.now() - 60_000);
   cert.validity.notBefore = now;
   cert.validity.notAfter = new Date(now.getTime() + YEARS * 365 * 24 * 3600 * 1000);
