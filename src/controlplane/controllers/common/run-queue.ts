@@ -1,0 +1,30 @@
+/**
+ * The run loop every queue-driven controller shares: `workers` concurrent syncs over a rate-limited queue until
+ * the signal aborts (then the queue shuts down and in-flight syncs finish). A failed sync is logged and requeued
+ * with the queue's rate limiter, as client-go controllers' processNextWorkItem/handleErr do.
+ */
+import { runWorkers, type RateLimitingQueue } from '../../../client/index.js';
+import { logger } from '../../../util/log.js';
+
+/** Options of {@link runQueue}. */
+export interface RunQueueOptions {
+  /** Controller name for log lines. */
+  name: string;
+  workers: number;
+  signal: AbortSignal;
+}
+
+/** Runs `sync` over `queue` with `workers` workers until `signal` aborts. */
+export async function runQueue(queue: RateLimitingQueue<string>, sync: (key: string) => Promise<void>, opts: RunQueueOptions): Promise<void> {
+  const log = logger(opts.name);
+  const stop = () => queue.shutDown();
+  if (opts.signal.aborted) stop();
+  else opts.signal.addEventListener('abort', stop, { once: true });
+  try {
+    await runWorkers(queue, Math.max(1, opts.workers), sync, {
+      onError: (key, err) => log.warn('sync failed; requeueing', { key, error: err }),
+    });
+  } finally {
+    opts.signal.removeEventListener('abort', stop);
+  }
+}
