@@ -8,15 +8,23 @@ import type { Obj } from './registry/strategy.js';
 import type { ResourceInfo } from '../../api/resources.js';
 import { typeForKind } from '../../api/schema/index.js';
 import { patchSchemaFor } from '../../api/patch-schema.js';
-const applyDefaults = (_g: string, _k: string, _o: Obj) => {};
-const validateCreate = (_g: string, _k: string, _o: Obj) => [];
-const validateUpdate = (_g: string, _k: string, _o: Obj, _p: Obj) => [];
+import { applyDefaults } from '../../api/defaults-registry.js';
+import { validateCreate, validateUpdate } from '../../api/validation-registry.js';
 import { applyJsonPatch } from '../../apimachinery/patch/json-patch.js';
 import { applyMergePatch } from '../../apimachinery/patch/merge-patch.js';
 import { strategicMergePatch } from '../../apimachinery/patch/strategic-merge-patch.js';
 import { applyPatch, updateManagedFields } from '../../apimachinery/patch/apply.js';
 import { badRequest } from '../../apimachinery/errors/status-error.js';
-import { groupVersion } from '../../api/resources.js';
+import { findKind, groupVersion } from '../../api/resources.js';
+
+/**
+ * Fields a write does not own, as kube-apiserver's reset fields: the main resource of a kind with a status
+ * subresource never changes status, and `/status` changes nothing but status.
+ */
+function resetFields(info: ResourceInfo, subresource: string | undefined): string[][] {
+  if (!info.subresources.some((s) => s.name === 'status')) return [];
+  return subresource === 'status' ? [['spec'], ['metadata']] : [['status']];
+}
 
 function typeIdOf(group: string, version: string, kind: string, fallback: string): string {
   return typeForKind(group, version, kind)?.id ?? fallback;
@@ -30,7 +38,10 @@ export const kindHooks: KindHooks = {
   trackManagedFields(obj, old, opts) {
     const [group, version] = opts.apiVersion.includes('/') ? opts.apiVersion.split('/') : ['', opts.apiVersion];
     const schema = patchSchemaFor(typeIdOf(group, version, obj.kind, ''));
-    const { object } = updateManagedFields(old, obj, { manager: opts.manager, apiVersion: opts.apiVersion, schema, now: opts.now, subresource: opts.subresource || undefined });
+    const info = findKind(group, obj.kind);
+    const subresource = opts.subresource || undefined;
+    const ignore = info ? resetFields(info, subresource) : [];
+    const { object } = updateManagedFields(old, obj, { manager: opts.manager, apiVersion: opts.apiVersion, schema, now: opts.now, subresource, ignore });
     obj.metadata = object.metadata;
   },
 };
@@ -47,12 +58,13 @@ export const patcher: Patcher = {
     return out as Obj;
   },
   serverSideApply(info: ResourceInfo, kind, live, applied, opts) {
+    const ignore = resetFields(info, opts.subresource);
     const apiVersion = groupVersion(info.group, info.version);
     if (applied.apiVersion !== apiVersion || applied.kind !== kind) {
       throw badRequest(`the apply configuration must have apiVersion ${apiVersion} and kind ${kind}, got ${String(applied.apiVersion)} ${String(applied.kind)}`);
     }
     const schema = patchSchemaFor(typeIdOf(info.group, info.version, kind, info.typeId));
-    const { object } = applyPatch(live, applied, { manager: opts.manager, force: opts.force, schema, apiVersion, now: opts.now });
+    const { object } = applyPatch(live, applied, { manager: opts.manager, force: opts.force, schema, apiVersion, now: opts.now, subresource: opts.subresource, ignore });
     return object as Obj;
   },
 };

@@ -25,7 +25,7 @@ export interface Patcher {
   /** Applies json/merge/strategic patches. Throws StatusError on a patch that does not apply. */
   apply(type: 'json' | 'merge' | 'strategic', info: ResourceInfo, kind: string, current: Obj, patch: unknown): Obj;
   /** Server-side apply. `live` is undefined when the object does not exist yet. */
-  serverSideApply(info: ResourceInfo, kind: string, live: Obj | undefined, applied: Obj, opts: { manager: string; force: boolean; now: Date }): Obj;
+  serverSideApply(info: ResourceInfo, kind: string, live: Obj | undefined, applied: Obj, opts: { manager: string; force: boolean; now: Date; subresource?: string }): Obj;
 }
 
 /** One request. */

@@ -44,7 +44,7 @@ export async function handlePatch(h: HandlerContext): Promise<void> {
   const { object, created } = await h.store.update(h.request.namespace, h.request.name, async (current) => {
     let next: Obj;
     if (type === 'apply') {
-      next = h.services.patcher.serverSideApply(h.info, h.info.kind, current, patch as Obj, { manager, force, now: h.ctx.now });
+      next = h.services.patcher.serverSideApply(h.info, h.info.kind, current, patch as Obj, { manager, force, now: h.ctx.now, subresource: sub || undefined });
     } else {
       if (!current) throw new StatusError(404, 'NotFound', `${h.info.group ? h.info.resource + '.' + h.info.group : h.info.resource} "${h.request.name}" not found`, { name: h.request.name, group: h.info.group, kind: h.info.resource });
       next = h.services.patcher.apply(type, h.info, h.info.kind, current, patch);
