@@ -34,6 +34,8 @@ export function defaultJob(job: Job): void {
   for (const rule of spec.podFailurePolicy?.rules ?? []) for (const c of rule.onPodConditions ?? []) c.status ||= 'True';
   spec.podReplacementPolicy ||= spec.podFailurePolicy ? 'Failed' : 'TerminatingOrFailed';
   defaultPodTemplateSpec(spec.template);
+  // Once the object has its uid (create), the strategy's selector generation can run here too.
+  if (!spec.selector && job.metadata.uid && job.metadata.name) generateJobSelector(job);
 }
 
 /**

@@ -60,7 +60,9 @@ export function validateJob(job: Job): FieldError[] {
   const p = fieldPath('spec');
   errs.push(...validateJobSpecCommon(spec, p));
   if (!spec?.selector) {
-    errs.push(errRequired(p.child('selector')));
+    // Without manualSelector the selector is generated from the uid at create (generateJobSelector); only a manual
+    // selector can be missing by the user's doing.
+    if (spec?.manualSelector === true) errs.push(errRequired(p.child('selector')));
   } else {
     errs.push(...validateLabelSelector(spec.selector, p.child('selector')));
     try {
