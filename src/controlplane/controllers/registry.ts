@@ -3,7 +3,10 @@
  * names). An explicit object literal, one line per controller: add yours here, nowhere else.
  */
 import type { ControllerFactory } from './common/controller.js';
+import { newReplicaSetController, newReplicationController } from './replication/replica-set-controller.js';
 
 /** name → factory. Order does not matter: all controllers start together once the informers have synced. */
 export const CONTROLLERS: Record<string, ControllerFactory> = {
+  replicaset: newReplicaSetController,
+  replicationcontroller: newReplicationController,
 };

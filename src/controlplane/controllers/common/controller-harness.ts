@@ -1,7 +1,7 @@
 /**
  * A unit-test harness for controllers, in the shape of the upstream ReplicaSet tests: the controller's informers
  * are real but never started, so a test decides exactly what the cache holds (`seed`, `cache`, `uncache`,
- * `refresh`), and its writes go to a FakeApiServer that records every request. A test then calls the controller's
+ * `refresh`, each delivered to the controller's handlers as a watch event would be), and its writes go to a FakeApiServer that records every request. A test then calls the controller's
  * `sync(key)` directly and asserts on the requests and the stored objects. Leaving the cache stale between two
  * syncs is how a test proves expectations prevent duplicate creates.
  *
@@ -28,9 +28,9 @@ export interface ControllerHarness {
   ctx: ControllerContext;
   /** Stores `obj` in the fake API (filling uid, creationTimestamp, resourceVersion) and in the cache; returns it. */
   seed<T extends KubeObject>(gvr: GroupVersionResource, obj: T): T;
-  /** Puts `obj` in the cache only (the API does not have it). */
+  /** Puts `obj` in the cache only (the API does not have it), as an ADDED or MODIFIED event. */
   cache<T extends KubeObject>(gvr: GroupVersionResource, obj: T): void;
-  /** Removes `ns/name` from the cache only. */
+  /** Removes `ns/name` from the cache only, as a DELETED event. */
   uncache(gvr: GroupVersionResource, key: string): void;
   /** Makes the caches of `gvrs` (default: every known resource) equal to what the fake API stores, as a relist would. */
   refresh(...gvrs: GroupVersionResource[]): void;
@@ -71,7 +71,12 @@ export async function startControllerHarness(t: { after(fn: () => Promise<void> 
     client.close();
     await fake.close();
   });
-  const cacheSet = (gvr: GroupVersionResource, obj: KubeObject) => informerOf(informers, gvr).store.set(structuredClone(obj));
+  // Deliver through the informer's own event path so controllers' handlers run (observing expectations) exactly
+  // as for a watch event; the informer keeps that path private, hence the cast.
+  const deliver = (gvr: GroupVersionResource, type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: KubeObject) =>
+    (informerOf(informers, gvr) as unknown as { apply(type: string, obj: KubeObject): void }).apply(type, structuredClone(obj));
+  const cacheSet = (gvr: GroupVersionResource, obj: KubeObject) =>
+    deliver(gvr, informerOf(informers, gvr).store.get(objectKey(obj)) ? 'MODIFIED' : 'ADDED', obj);
   return {
     fake, client, informers, clock, ctx,
     seed(gvr, obj) {
@@ -85,14 +90,20 @@ export async function startControllerHarness(t: { after(fn: () => Promise<void> 
       return stored as typeof obj;
     },
     cache: (gvr, obj) => void cacheSet(gvr, obj),
-    uncache: (gvr, key) => void informerOf(informers, gvr).store.delete(key),
+    uncache(gvr, key) {
+      const old = informerOf(informers, gvr).store.get(key);
+      if (old) deliver(gvr, 'DELETED', old);
+    },
     refresh(...gvrs) {
       for (const gvr of gvrs.length ? gvrs : KNOWN_RESOURCES) {
         const store = informerOf(informers, gvr).store;
         const fresh = fake.stored(collectionPath(gvr));
         const keep = new Set(fresh.map((o) => objectKey(o)));
-        for (const k of store.keys()) if (!keep.has(k)) store.delete(k);
-        for (const o of fresh) store.set(o);
+        for (const k of store.keys()) if (!keep.has(k)) deliver(gvr, 'DELETED', store.get(k)!);
+        for (const o of fresh) {
+          const old = store.get(objectKey(o));
+          if (old?.metadata?.resourceVersion !== o.metadata?.resourceVersion) deliver(gvr, old ? 'MODIFIED' : 'ADDED', o);
+        }
       }
     },
     stored: (gvr) => fake.stored(collectionPath(gvr)) as never[],
