@@ -59,6 +59,7 @@ export class ApiServer {
   private readonly allocators: Allocators;
   private namespaces!: NamespaceCache;
   private ready = false;
+  private readonly certUsers = new WeakMap<TLSSocket, { name: string; groups: string[] }>();
   private readonly openapi = new OpenApiService(schemaFiles, RESOURCES, KUBERNETES_VERSION.gitVersion);
 
   constructor(private readonly opts: ApiServerOptions) {
@@ -141,8 +142,13 @@ export class ApiServer {
   private authenticate(req: IncomingMessage): { name: string; groups: string[] } | undefined {
     const sock = req.socket as TLSSocket;
     if (sock.authorized) {
-      const cert = sock.getPeerCertificate();
-      if (cert?.subject) return userFromCertificate(cert.subject as unknown as Record<string, string | string[]>);
+      // A connection's certificate never changes: decode it once per socket, not per request (it showed in profiles).
+      let user = this.certUsers.get(sock);
+      if (!user) {
+        const cert = sock.getPeerCertificate();
+        if (cert?.subject) this.certUsers.set(sock, (user = userFromCertificate(cert.subject as unknown as Record<string, string | string[]>)));
+      }
+      if (user) return user;
     }
     const auth = req.headers.authorization;
     if (auth?.startsWith('Bearer ')) {

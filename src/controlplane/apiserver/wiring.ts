@@ -8,7 +8,7 @@ import type { Obj } from './registry/strategy.js';
 import type { ResourceInfo } from '../../api/resources.js';
 import { typeForKind } from '../../api/schema/index.js';
 import { patchSchemaFor } from '../../api/patch-schema.js';
-import { applyDefaults } from '../../api/defaults-registry.js';
+import { applyDefaults, applyUpdateDefaults } from '../../api/defaults-registry.js';
 import { validateCreate, validateUpdate } from '../../api/validation-registry.js';
 import { applyJsonPatch } from '../../apimachinery/patch/json-patch.js';
 import { applyMergePatch } from '../../apimachinery/patch/merge-patch.js';
@@ -33,6 +33,7 @@ function typeIdOf(group: string, version: string, kind: string, fallback: string
 /** Defaults, validation and managedFields for the generic store. */
 export const kindHooks: KindHooks = {
   applyDefaults: (group, kind, obj) => applyDefaults(group, kind, obj),
+  applyUpdateDefaults: (group, kind, obj, old) => applyUpdateDefaults(group, kind, obj, old),
   validateCreate: (group, kind, obj) => validateCreate(group, kind, obj),
   validateUpdate: (group, kind, obj, old) => validateUpdate(group, kind, obj, old),
   trackManagedFields(obj, old, opts) {

@@ -21,6 +21,8 @@ import { carryUpdateMeta, deepEqual, generateName, initCreateMeta, rfc3339, vali
 /** Kind-level hooks from the api layer (defaults and validation registries) and the field manager. */
 export interface KindHooks {
   applyDefaults(group: string, kind: string, obj: Obj): void;
+  /** Update-time defaults: carry server-allocated values (a Service's cluster IP) into an update that omits them. */
+  applyUpdateDefaults(group: string, kind: string, obj: Obj, old: Obj): void;
   validateCreate(group: string, kind: string, obj: Obj): FieldError[];
   validateUpdate(group: string, kind: string, obj: Obj, old: Obj): FieldError[];
   /** Records field ownership for a non-apply write (managedFields). */
@@ -266,6 +268,7 @@ export class GenericStore {
         subUpdate(obj, current);
       } else {
         this.hooks.applyDefaults(info.group, info.kind, obj);
+        this.hooks.applyUpdateDefaults(info.group, info.kind, obj, current);
         this.strategy.prepareForUpdate?.(obj, current, ctx);
       }
       // A subresource with its own update shaping (binding, finalize) validates its own input: the kind's update

@@ -41,8 +41,8 @@ export function serviceStrategy(info: ResourceInfo, alloc: Allocators): Strategy
     try {
       // Cluster IP.
       if (hasClusterIP(svc)) {
+        // An update that omitted the IP got it back from the update defaults (preserveServiceAllocations).
         const oldIP = old && hasClusterIP(old) ? old.spec.clusterIP : undefined;
-        if (!spec.clusterIP && oldIP) spec.clusterIP = oldIP;
         if (spec.clusterIP && spec.clusterIP === oldIP) {
           // Unchanged: already ours.
         } else if (spec.clusterIP) {
@@ -74,12 +74,9 @@ export function serviceStrategy(info: ResourceInfo, alloc: Allocators): Strategy
       const ports: Obj[] = spec.ports ?? [];
       if (NEEDS_NODE_PORTS.has(spec.type) && !(spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts === false)) {
         const oldPorts: Obj[] = old && NEEDS_NODE_PORTS.has(old.spec?.type) ? (old.spec.ports ?? []) : [];
-        const oldByKey = new Map(oldPorts.map((p) => [`${p.port}/${p.protocol ?? 'TCP'}`, p.nodePort as number | undefined]));
         const oldSet = new Set(oldPorts.map((p) => p.nodePort));
         for (let i = 0; i < ports.length; i++) {
           const p = ports[i];
-          if (!p.nodePort) p.nodePort = oldByKey.get(`${p.port}/${p.protocol ?? 'TCP'}`);
-          if (!p.nodePort) delete p.nodePort;
           if (p.nodePort && oldSet.has(p.nodePort)) continue;
           if (p.nodePort) {
             const why = await alloc.nodePorts.allocate(p.nodePort, owner);
