@@ -16,6 +16,7 @@ import { loadOrCreatePki } from '../controlplane/apiserver/pki/pki.js';
 import { parseCidr } from '../controlplane/apiserver/registry/services/allocator.js';
 import { defaultServices } from '../controlplane/apiserver/wiring.js';
 import { logger } from '../util/log.js';
+import { startComponents } from './components.js';
 
 const log = logger('server');
 
@@ -123,11 +124,13 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     const url = `https://${host}:${port}`;
     const kubeconfigPath = join(cfg.dataDir, 'kubeconfig.yaml');
     writeKubeconfig(kubeconfigPath, { server: url, caCert: pki.caCert, clientCert: pki.adminCert, clientKey: pki.adminKey });
+    const components = startComponents({ kubeconfigPath, scheduler: !cfg.disableScheduler, controllerManager: !cfg.disableControllerManager });
     const b = backend;
     const a = api;
     return {
       port, url, kubeconfigPath, dataDir: cfg.dataDir,
       async stop() {
+        await components.stop();
         await a.stop();
         await b.close();
         release();
