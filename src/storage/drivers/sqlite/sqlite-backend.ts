@@ -2,10 +2,10 @@
  * SqliteBackend: the embedded default store, a kine-style revision log in one SQLite file (see sql.ts for the
  * table). Every write appends a row whose id is the new revision.
  *
- * Concurrency: one connection per process, and better-sqlite3 is synchronous, so each create/update/delete runs as
- * one transaction (check, then insert) inside a single turn of the event loop. Writes are therefore serialised
- * without locks and "database is locked" cannot arise between callers of one process; busy_timeout only covers
- * another process briefly holding the file (e.g. a backup).
+ * Concurrency: one connection per process, and better-sqlite3 is synchronous. Writes go through LogWriter, which
+ * applies each create/update/delete (check, then insert) inside one transaction per microtask batch (group commit,
+ * see log-writer.ts). Writes are therefore serialised without locks and "database is locked" cannot arise between
+ * callers of one process; busy_timeout only covers another process briefly holding the file (e.g. a backup).
  *
  * Durability: WAL with synchronous=NORMAL by default. A commit in WAL mode is complete once its frames are
  * written to the WAL file with write(2); NORMAL only skips the fsync. The data then sits in the kernel's page cache,
@@ -27,6 +27,7 @@ import {
 import { startCompactor, type Compactor } from '../../compactor.js';
 import { prefixEnd, rangeStart } from '../../key-range.js';
 import { logger } from '../../../util/log.js';
+import { LogWriter, type Applied, type LatestRow, type WriteOp } from './log-writer.js';
 import { META_COMPACTED, PRAGMAS, SCHEMA, SQL } from './sql.js';
 import { WatchHub } from './watch-hub.js';
 
@@ -54,13 +55,8 @@ export interface SqliteBackendOptions {
 const COMPACT_BATCH = 1000;
 const EMPTY = new Uint8Array(0);
 
-/** A row of `latest`/`latestAt` in raw mode: id, deleted, create_revision, value. */
-type LatestRow = [number, number, number, Buffer | null];
 /** A row of `changes` in raw mode; see ROW in sql.ts. */
 type LogRow = [number, string, number, number, number, number, Buffer | null, Buffer | null];
-
-/** Outcome of a conditional write transaction: the new revision, or the key's current row when nothing was written. */
-type TxOutcome = { rev: number; prev: LatestRow | undefined };
 
 function asBuffer(v: Uint8Array): Buffer {
   return Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
@@ -83,9 +79,7 @@ export class SqliteBackend implements Backend {
   private readonly compactor: Compactor;
 
   private readonly st: { [K in keyof typeof SQL]: Database.Statement };
-  private readonly createTx: (key: string, value: Buffer, ttl: number) => TxOutcome;
-  private readonly updateTx: (key: string, value: Buffer, expected: number, ttl: number) => TxOutcome;
-  private readonly deleteTx: (key: string, expected: number) => TxOutcome;
+  private readonly writer: LogWriter;
 
   /** Opens (creating if needed) the database at `opts.path`. */
   static open(opts: SqliteBackendOptions): SqliteBackend {
@@ -106,26 +100,10 @@ export class SqliteBackend implements Backend {
     // Compaction may have removed the newest rows (deletions), but never above the compacted revision.
     this.rev = Math.max(this.st.maxRevision.get() as number, this.compacted);
 
-    this.createTx = this.db.transaction((key: string, value: Buffer, ttl: number): TxOutcome => {
-      const prev = this.st.latest.get(key) as LatestRow | undefined;
-      if (prev && prev[1] === 0) return { rev: 0, prev };
-      const rev = this.rev + 1;
-      this.st.insert.run(rev, key, 1, 0, rev, prev ? prev[0] : 0, ttl, this.expiry(ttl), value, null);
-      return { rev, prev };
-    });
-    this.updateTx = this.db.transaction((key: string, value: Buffer, expected: number, ttl: number): TxOutcome => {
-      const prev = this.st.latest.get(key) as LatestRow | undefined;
-      if (!prev || prev[1] !== 0 || prev[0] !== expected) return { rev: 0, prev };
-      const rev = this.rev + 1;
-      this.st.insert.run(rev, key, 0, 0, prev[2], prev[0], ttl, this.expiry(ttl), value, prev[3]);
-      return { rev, prev };
-    });
-    this.deleteTx = this.db.transaction((key: string, expected: number): TxOutcome => {
-      const prev = this.st.latest.get(key) as LatestRow | undefined;
-      if (!prev || prev[1] !== 0 || (expected !== 0 && prev[0] !== expected)) return { rev: 0, prev };
-      const rev = this.rev + 1;
-      this.st.insert.run(rev, key, 0, 1, prev[2], prev[0], 0, 0, null, prev[3]);
-      return { rev, prev };
+    this.writer = new LogWriter(this.db, {
+      latest: this.st.latest, insert: this.st.insert, now: this.now,
+      revision: () => this.rev,
+      committed: (op, applied) => this.committed(op, applied),
     });
 
     this.hub = new WatchHub({
@@ -176,29 +154,18 @@ export class SqliteBackend implements Backend {
 
   async create(key: string, value: Uint8Array, opts?: WriteOptions): Promise<{ revision: number; kv: KeyValue }> {
     this.checkOpen();
-    const buf = asBuffer(value);
-    const { rev } = this.createTx(key, buf, opts?.ttlSeconds ?? 0);
-    if (rev === 0) throw new KeyExistsError(key);
-    this.rev = rev;
-    const kv: KeyValue = { key, value: buf, createRevision: rev, modRevision: rev };
-    if (this.hub.active) this.hub.publish({ type: 'put', kv });
-    return { revision: rev, kv };
+    return this.writer.submit({ kind: 'create', key, value: asBuffer(value), ttl: opts?.ttlSeconds ?? 0 });
   }
 
   async update(key: string, value: Uint8Array, expectedModRevision: number, opts?: WriteOptions): Promise<WriteResult> {
     this.checkOpen();
-    const buf = asBuffer(value);
-    const { rev, prev } = this.updateTx(key, buf, expectedModRevision, opts?.ttlSeconds ?? 0);
-    if (rev === 0) return this.failed(key, prev);
-    this.rev = rev;
-    const kv: KeyValue = { key, value: buf, createRevision: prev![2], modRevision: rev };
-    if (this.hub.active) this.hub.publish({ type: 'put', kv, prevKv: kvOf(key, prev!) });
-    return { revision: rev, succeeded: true, kv };
+    const op: WriteOp = { kind: 'update', key, value: asBuffer(value), ttl: opts?.ttlSeconds ?? 0, expected: expectedModRevision };
+    return this.writer.submit(op);
   }
 
   async delete(key: string, expectedModRevision: number): Promise<WriteResult> {
     this.checkOpen();
-    return this.deleteSync(key, expectedModRevision);
+    return this.writer.submit({ kind: 'delete', key, expected: expectedModRevision });
   }
 
   watch(prefix: string, opts: WatchOptions): void {
@@ -246,16 +213,34 @@ export class SqliteBackend implements Backend {
     this.closed = true;
     clearInterval(this.sweepTimer);
     this.compactor.stop();
+    this.writer.flush(); // writes already accepted are committed, not dropped
     this.hub.close(new Error('storage is closed'));
     await this.compacting;
     this.db.close();
   }
 
-  private deleteSync(key: string, expected: number): WriteResult {
-    const { rev, prev } = this.deleteTx(key, expected);
-    if (rev === 0) return this.failed(key, prev);
+  /**
+   * Runs after each write's commit, in revision order: advances the revision, publishes the event and builds the
+   * caller's result (a create whose key exists throws KeyExistsError).
+   */
+  private committed(op: WriteOp, { rev, prev }: Applied): unknown {
+    if (rev === 0) {
+      if (op.kind === 'create') throw new KeyExistsError(op.key);
+      return this.failed(op.key, prev);
+    }
     this.rev = rev;
+    const key = op.key;
+    if (op.kind === 'create') {
+      const kv: KeyValue = { key, value: op.value, createRevision: rev, modRevision: rev };
+      if (this.hub.active) this.hub.publish({ type: 'put', kv });
+      return { revision: rev, kv };
+    }
     const old = kvOf(key, prev!);
+    if (op.kind === 'update') {
+      const kv: KeyValue = { key, value: op.value, createRevision: old.createRevision, modRevision: rev };
+      if (this.hub.active) this.hub.publish({ type: 'put', kv, prevKv: old });
+      return { revision: rev, succeeded: true, kv };
+    }
     if (this.hub.active) {
       // As etcd, the deletion event carries only the key and the revision; the old value is in prevKv.
       this.hub.publish({ type: 'delete', kv: { key, value: EMPTY, createRevision: 0, modRevision: rev }, prevKv: old });
@@ -293,14 +278,13 @@ export class SqliteBackend implements Backend {
   private sweepExpired(): void {
     if (this.closed) return;
     try {
-      for (const [name, id] of this.st.expired.all(this.now()) as [string, number][]) this.deleteSync(name, id);
+      for (const [key, id] of this.st.expired.all(this.now()) as [string, number][]) {
+        // A conditional delete: a key rewritten since the query keeps its new TTL.
+        this.writer.submit({ kind: 'delete', key, expected: id }).catch((err) => log.warn('TTL delete failed', { key, err }));
+      }
     } catch (err) {
       log.warn('deleting expired keys failed', { err });
     }
-  }
-
-  private expiry(ttlSeconds: number): number {
-    return ttlSeconds > 0 ? this.now() + ttlSeconds * 1000 : 0;
   }
 
   private checkReadable(rev: number): void {
