@@ -17,6 +17,9 @@ export interface Pki {
   serverKey: string;
   adminCert: string;
   adminKey: string;
+  /** The API server's client certificate towards kubelets (logs, exec, attach, port-forward). */
+  kubeletClientCert: string;
+  kubeletClientKey: string;
 }
 
 const YEARS = 10;
@@ -60,7 +63,7 @@ export function hostAddresses(): string[] {
   return [...ips];
 }
 
-function createPki(extraNames: { ips: string[]; dns: string[] }): Pki {
+function createCa(): { cert: string; key: string } {
   const ca = newKeyPair();
   const caCert = baseCert(ca.publicPem, [{ name: 'commonName', value: `kubelite-ca@${Math.floor(Date.now() / 1000)}` }]);
   caCert.setIssuer(caCert.subject.attributes);
@@ -69,62 +72,95 @@ function createPki(extraNames: { ips: string[]; dns: string[] }): Pki {
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  const caPem = sign(caCert, ca.privatePem);
-
-  const srv = newKeyPair();
-  const srvCert = baseCert(srv.publicPem, [{ name: 'commonName', value: 'kube-apiserver' }]);
-  srvCert.setIssuer(caCert.subject.attributes);
-  const dns = ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', ...extraNames.dns];
-  const ips = [...new Set([...hostAddresses(), ...extraNames.ips])];
-  srvCert.setExtensions([
-    { name: 'basicConstraints', cA: false },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', serverAuth: true },
-    { name: 'subjectAltName', altNames: [...dns.map((value) => ({ type: 2, value })), ...ips.map((ip) => ({ type: 7, ip }))] },
-  ]);
-  const srvPem = sign(srvCert, ca.privatePem);
-
-  // Kubernetes maps the client certificate's CN to the user and O to groups; system:masters is the admin group.
-  const adm = newKeyPair();
-  const admCert = baseCert(adm.publicPem, [
-    { name: 'commonName', value: 'kubelite-admin' },
-    { name: 'organizationName', value: 'system:masters' },
-  ]);
-  admCert.setIssuer(caCert.subject.attributes);
-  admCert.setExtensions([
-    { name: 'basicConstraints', cA: false },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', clientAuth: true },
-  ]);
-  const admPem = sign(admCert, ca.privatePem);
-  return { caCert: caPem, caKey: ca.privatePem, serverCert: srvPem, serverKey: srv.privatePem, adminCert: admPem, adminKey: adm.privatePem };
+  return { cert: sign(caCert, ca.privatePem), key: ca.privatePem };
 }
 
-const FILES: Record<keyof Pki, string> = {
-  caCert: 'ca.crt', caKey: 'ca.key', serverCert: 'serving.crt', serverKey: 'serving.key', adminCert: 'admin.crt', adminKey: 'admin.key',
+/** A leaf certificate the CA issues: who it names, and whether it serves or authenticates a client. */
+interface Leaf {
+  files: [string, string];
+  cn: string;
+  org?: string;
+  usage: 'server' | 'client';
+}
+
+/** The leaf certificates, by the Pki fields they fill. Kubernetes maps a client certificate's CN to the user and
+ * O to groups; system:masters is the administrators' group. */
+const LEAVES: Record<'server' | 'admin' | 'kubeletClient', Leaf> = {
+  server: { files: ['serving.crt', 'serving.key'], cn: 'kube-apiserver', usage: 'server' },
+  admin: { files: ['admin.crt', 'admin.key'], cn: 'kubelite-admin', org: 'system:masters', usage: 'client' },
+  kubeletClient: { files: ['apiserver-kubelet-client.crt', 'apiserver-kubelet-client.key'], cn: 'kube-apiserver-kubelet-client', org: 'system:masters', usage: 'client' },
 };
 
+function issue(leaf: Leaf, ca: { cert: string; key: string }, extraNames: { ips: string[]; dns: string[] }): { cert: string; key: string } {
+  const kp = newKeyPair();
+  const subject: forge.pki.CertificateField[] = [{ name: 'commonName', value: leaf.cn }];
+  if (leaf.org) subject.push({ name: 'organizationName', value: leaf.org });
+  const cert = baseCert(kp.publicPem, subject);
+  cert.setIssuer(forge.pki.certificateFromPem(ca.cert).subject.attributes);
+  const ext: object[] = [
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    leaf.usage === 'server' ? { name: 'extKeyUsage', serverAuth: true } : { name: 'extKeyUsage', clientAuth: true },
+  ];
+  if (leaf.usage === 'server') {
+    const dns = ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', ...extraNames.dns];
+    const ips = [...new Set([...hostAddresses(), ...extraNames.ips])];
+    ext.push({ name: 'subjectAltName', altNames: [...dns.map((value) => ({ type: 2, value })), ...ips.map((ip) => ({ type: 7, ip }))] });
+  }
+  cert.setExtensions(ext);
+  return { cert: sign(cert, ca.key), key: kp.privatePem };
+}
+
+/** Reads a certificate/key pair, or undefined when neither file exists; half a pair is an error. */
+function readPair(dir: string, [certFile, keyFile]: [string, string]): { cert: string; key: string } | undefined {
+  const c = join(dir, certFile);
+  const k = join(dir, keyFile);
+  const has = [existsSync(c), existsSync(k)];
+  if (!has[0] && !has[1]) return undefined;
+  if (!has[0] || !has[1]) {
+    throw new Error(`Cannot load the cluster certificates in ${dir}: ${has[0] ? keyFile : certFile} is missing beside ${has[0] ? certFile : keyFile}; restore it or remove both`);
+  }
+  const pair = { cert: readFileSync(c, 'utf8'), key: readFileSync(k, 'utf8') };
+  new X509Certificate(pair.cert); // fails loudly on a corrupt file
+  return pair;
+}
+
+function writePair(dir: string, [certFile, keyFile]: [string, string], pair: { cert: string; key: string }): void {
+  writeFileSync(join(dir, certFile), pair.cert, { mode: 0o644 });
+  writeFileSync(join(dir, keyFile), pair.key, { mode: 0o600 });
+}
+
 /**
- * Loads the PKI from `dir` (DATA_DIR/tls), creating it at first start. An existing but unreadable or partial set is an
- * error rather than silently replaced: replacing the CA would lock out every client holding a kubeconfig.
+ * Loads the PKI from `dir` (DATA_DIR/tls), creating what is missing: the CA at first start, and any leaf
+ * certificate a newer version needs, issued by the existing CA. A half-present pair is an error rather than silently
+ * replaced: replacing the CA would lock out every client holding a kubeconfig.
  */
 export function loadOrCreatePki(dir: string, extraNames: { ips: string[]; dns: string[] } = { ips: [], dns: [] }): Pki {
-  const paths = Object.fromEntries(Object.entries(FILES).map(([k, f]) => [k, join(dir, f)])) as Record<keyof Pki, string>;
-  const present = Object.values(paths).filter((p) => existsSync(p));
-  if (present.length === Object.keys(FILES).length) {
-    const pki = Object.fromEntries(Object.entries(paths).map(([k, p]) => [k, readFileSync(p, 'utf8')])) as unknown as Pki;
-    new X509Certificate(pki.caCert); // fails loudly on a corrupt file
-    return pki;
-  }
-  if (present.length > 0) {
-    throw new Error(`Cannot load the cluster certificates in ${dir}: only ${present.length} of ${Object.keys(FILES).length} files exist; restore them or remove the directory to create a new CA`);
-  }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const pki = createPki(extraNames);
-  for (const [k, p] of Object.entries(paths)) {
-    writeFileSync(p, pki[k as keyof Pki], { mode: k.endsWith('Key') ? 0o600 : 0o644 });
+  let ca = readPair(dir, ['ca.crt', 'ca.key']);
+  if (!ca) {
+    const existingLeaves = Object.values(LEAVES).filter((l) => existsSync(join(dir, l.files[0])));
+    if (existingLeaves.length > 0) throw new Error(`Cannot load the cluster certificates in ${dir}: ca.crt and ca.key are missing but ${existingLeaves[0].files[0]} exists; restore the CA or remove the directory`);
+    ca = createCa();
+    writePair(dir, ['ca.crt', 'ca.key'], ca);
   }
-  return pki;
+  const leaf = (name: keyof typeof LEAVES) => {
+    let pair = readPair(dir, LEAVES[name].files);
+    if (!pair) {
+      pair = issue(LEAVES[name], ca!, extraNames);
+      writePair(dir, LEAVES[name].files, pair);
+    }
+    return pair;
+  };
+  const server = leaf('server');
+  const admin = leaf('admin');
+  const kubeletClient = leaf('kubeletClient');
+  return {
+    caCert: ca.cert, caKey: ca.key,
+    serverCert: server.cert, serverKey: server.key,
+    adminCert: admin.cert, adminKey: admin.key,
+    kubeletClientCert: kubeletClient.cert, kubeletClientKey: kubeletClient.key,
+  };
 }
 
 /** Subject of a verified client certificate → user name and groups, as Kubernetes' x509 authenticator maps them. */
