@@ -4,6 +4,7 @@
  * handlers), starts the informers, waits for their first sync — so no controller acts on a half-filled cache — then
  * runs them all until the signal aborts. Leader election is the caller's job: call this once elected, abort on loss.
  */
+import { setMaxListeners } from 'node:events';
 import { EventRecorder, SharedInformerFactory, type Client } from '../../client/index.js';
 import { realClock, type Clock } from '../../util/clock.js';
 import { logger } from '../../util/log.js';
@@ -43,6 +44,8 @@ export function enabledControllers(spec: string[] | undefined, known: readonly s
  */
 export async function runControllerManager(client: Client, opts: ControllerManagerOptions): Promise<void> {
   const clock = opts.clock ?? realClock;
+  // Every informer and controller listens for the abort; that is expected, not a leak.
+  setMaxListeners(0, opts.signal);
   const informers = new SharedInformerFactory(client, { clock });
   const recorders = new Map<string, EventRecorder>();
   const ctx: ControllerContext = {

@@ -6,6 +6,7 @@
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { ReplicaSetCondition, ReplicaSetStatus } from 'kubernetes-types/apps/v1.js';
 import { selectorFromSet } from '../../../apimachinery/labels/selector.js';
+import { sameObject } from '../common/canonical-json.js';
 import { isPodAvailable, isPodReady } from '../common/pods.js';
 
 /** The fields of RS and RC specs the controller reads (their shapes agree apart from the selector). */
@@ -60,5 +61,5 @@ export function calculateStatus(current: ReplicaSetStatus | undefined, spec: Rep
 export function sameStatus(a: ReplicaSetStatus | undefined, b: ReplicaSetStatus): boolean {
   return (a?.replicas ?? 0) === b.replicas && (a?.fullyLabeledReplicas ?? 0) === (b.fullyLabeledReplicas ?? 0) &&
     (a?.readyReplicas ?? 0) === (b.readyReplicas ?? 0) && (a?.availableReplicas ?? 0) === (b.availableReplicas ?? 0) &&
-    JSON.stringify(a?.conditions ?? []) === JSON.stringify(b.conditions ?? []);
+    sameObject(a?.conditions, b.conditions);
 }
