@@ -3,12 +3,20 @@
  * names). An explicit object literal, one line per controller: add yours here, nowhere else.
  */
 import type { ControllerFactory } from './common/controller.js';
+import { newCronJobController } from './cronjob/cronjob-controller.js';
 import { newDeploymentController } from './deployment/deployment-controller.js';
+import { newGarbageCollector } from './garbagecollector/garbage-collector.js';
+import { newJobController } from './job/job-controller.js';
+import { newNamespaceController } from './namespace/namespace-controller.js';
 import { newReplicaSetController, newReplicationController } from './replication/replica-set-controller.js';
 
 /** name → factory. Order does not matter: all controllers start together once the informers have synced. */
 export const CONTROLLERS: Record<string, ControllerFactory> = {
+  cronjob: newCronJobController,
   deployment: newDeploymentController,
+  garbagecollector: newGarbageCollector,
+  job: newJobController,
+  namespace: newNamespaceController,
   replicaset: newReplicaSetController,
   replicationcontroller: newReplicationController,
 };
