@@ -4,7 +4,12 @@
  * with the queue's rate limiter, as client-go controllers' processNextWorkItem/handleErr do.
  */
 import { runWorkers, type RateLimitingQueue } from '../../../client/index.js';
+import { StatusError } from '../../../apimachinery/errors/status-error.js';
 import { logger } from '../../../util/log.js';
+
+function isConflict(err: unknown): boolean {
+  return err instanceof StatusError && err.code === 409 && err.reason === 'Conflict';
+}
 
 /** Options of {@link runQueue}. */
 export interface RunQueueOptions {
@@ -22,7 +27,8 @@ export async function runQueue(queue: RateLimitingQueue<string>, sync: (key: str
   else opts.signal.addEventListener('abort', stop, { once: true });
   try {
     await runWorkers(queue, Math.max(1, opts.workers), sync, {
-      onError: (key, err) => log.warn('sync failed; requeueing', { key, error: err }),
+      // A conflict only means the cache was behind a write; the retry reads the newer version. Not worth a warning.
+      onError: (key, err) => (isConflict(err) ? log.debug : log.warn)('sync failed; requeueing', { key, error: err }),
     });
   } finally {
     opts.signal.removeEventListener('abort', stop);

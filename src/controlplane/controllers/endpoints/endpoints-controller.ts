@@ -22,7 +22,7 @@ import { isPodReady } from '../common/pods.js';
 import { clientOf, informerOf, PODS } from '../common/resources.js';
 import { runQueue } from '../common/run-queue.js';
 import {
-  ENDPOINTS, findPort, HEADLESS_LABEL, isIPv6, isServiceIPSet, podIPs, podsForService, serviceKeysForPod, serviceKeysForPodUpdate,
+  ENDPOINTS, findPort, HEADLESS_LABEL, isIPv6, isServiceIPSet, normalize, podIPs, podsForService, serviceKeysForPod, serviceKeysForPodUpdate,
   SERVICES, shouldPodBeInEndpoints, shouldSetHostname,
 } from '../endpointslice/endpoint-util.js';
 import { OVER_CAPACITY_ANNOTATION, repackSubsets, truncateSubsets } from './repack-subsets.js';
@@ -76,19 +76,6 @@ export function desiredSubsets(svc: Service, pods: readonly Pod[]): EndpointSubs
     }
   }
   return repackSubsets(raw);
-}
-
-/** Drops empty lists and undefined fields, so subsets read back from the API compare equal to computed ones. */
-function normalize(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(normalize);
-  if (typeof v !== 'object' || v === null) return v;
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) {
-    if (x === undefined || x === null || x === '' || (Array.isArray(x) && x.length === 0)) continue;
-    if (k === 'resourceVersion') continue; // a pod's resourceVersion in targetRef is not worth an update
-    out[k] = normalize(x);
-  }
-  return out;
 }
 
 /** Keeps an Endpoints object per selector Service. */

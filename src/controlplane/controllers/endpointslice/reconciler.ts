@@ -16,7 +16,7 @@ import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import { deepEqual } from '../../../apimachinery/patch/json-value.js';
 import { isPodReady } from '../common/pods.js';
-import { findPort, HEADLESS_LABEL, isIPv6, isServiceIPSet, podIPs, shouldPodBeInEndpoints, shouldSetHostname } from './endpoint-util.js';
+import { findPort, HEADLESS_LABEL, isIPv6, isServiceIPSet, normalize, podIPs, shouldPodBeInEndpoints, shouldSetHostname } from './endpoint-util.js';
 
 /** Value of the managed-by label on slices this controller owns. */
 export const CONTROLLER_NAME = 'endpointslice-controller.k8s.io';
@@ -123,19 +123,6 @@ function newSlice(svc: Service, addressType: AddressType, ports: EndpointPort[])
     },
     addressType, endpoints: [], ports: structuredClone(ports),
   };
-}
-
-/** Drops empty values so objects read back from the API compare equal to computed ones. */
-function normalize(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(normalize);
-  if (typeof v !== 'object' || v === null) return v;
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) {
-    if (x === undefined || x === null || x === '' || (Array.isArray(x) && x.length === 0)) continue;
-    if (k === 'resourceVersion') continue;
-    out[k] = normalize(x);
-  }
-  return out;
 }
 
 /** Identity of an endpoint across syncs (upstream's endpoint hash): its addresses, hostname and pod. */
