@@ -6,6 +6,7 @@ import { UsageError } from './flags.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   server: { run: serverCommand, help: 'Run the control plane (API server, and later scheduler, controllers, DNS)' },
+  agent: { run: async (argv) => (await import('./agent.js')).agentCommand(argv), help: 'Run a node agent (today only --simulate N: kwok-like nodes for scale tests)' },
 };
 
 function help(): string {
