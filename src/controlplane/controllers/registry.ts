@@ -5,6 +5,8 @@
 import type { ControllerFactory } from './common/controller.js';
 import { newCronJobController } from './cronjob/cronjob-controller.js';
 import { newDeploymentController } from './deployment/deployment-controller.js';
+import { newEndpointsController } from './endpoints/endpoints-controller.js';
+import { newEndpointSliceController } from './endpointslice/endpointslice-controller.js';
 import { newGarbageCollector } from './garbagecollector/garbage-collector.js';
 import { newJobController } from './job/job-controller.js';
 import { newNamespaceController } from './namespace/namespace-controller.js';
@@ -14,6 +16,8 @@ import { newReplicaSetController, newReplicationController } from './replication
 export const CONTROLLERS: Record<string, ControllerFactory> = {
   cronjob: newCronJobController,
   deployment: newDeploymentController,
+  endpoint: newEndpointsController,
+  endpointslice: newEndpointSliceController,
   garbagecollector: newGarbageCollector,
   job: newJobController,
   namespace: newNamespaceController,

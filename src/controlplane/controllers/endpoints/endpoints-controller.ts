@@ -11,18 +11,18 @@
  *    (requeues) instead of writing over its own change from a stale cache (upstream staleEndpointsTracker).
  */
 import type { Endpoints, EndpointAddress, EndpointSubset, Pod, Service } from 'kubernetes-types/core/v1.js';
-import { deepEqual } from '../../../apimachinery/patch/json-value.js';
 import {
   objectKey, objectOf, RateLimitingQueue, splitKey, type EventRecorder, type Informer, type ResourceClient,
 } from '../../../client/index.js';
 import { logger } from '../../../util/log.js';
 import type { Controller, ControllerContext } from '../common/controller.js';
+import { sameObject } from '../common/canonical-json.js';
 import { isNotFound } from '../common/controller-ref.js';
 import { isPodReady } from '../common/pods.js';
 import { clientOf, informerOf, PODS } from '../common/resources.js';
 import { runQueue } from '../common/run-queue.js';
 import {
-  ENDPOINTS, findPort, HEADLESS_LABEL, isIPv6, isServiceIPSet, normalize, podIPs, podsForService, serviceKeysForPod, serviceKeysForPodUpdate,
+  ENDPOINTS, findPort, HEADLESS_LABEL, isIPv6, isServiceIPSet, podIPs, podsForService, serviceKeysForPod, serviceKeysForPodUpdate,
   SERVICES, shouldPodBeInEndpoints, shouldSetHostname,
 } from '../endpointslice/endpoint-util.js';
 import { OVER_CAPACITY_ANNOTATION, repackSubsets, truncateSubsets } from './repack-subsets.js';
@@ -153,8 +153,8 @@ export class EndpointsController implements Controller {
     if (truncateSubsets(subsets)) annotations[OVER_CAPACITY_ANNOTATION] = 'truncated';
     else delete annotations[OVER_CAPACITY_ANNOTATION];
 
-    if (current && deepEqual(normalize(current.subsets ?? []), normalize(subsets)) &&
-      deepEqual(current.metadata?.labels ?? {}, labels) && deepEqual(current.metadata?.annotations ?? {}, annotations)) {
+    if (current && sameObject(current.subsets, subsets) && sameObject(current.metadata?.labels, labels) &&
+      sameObject(current.metadata?.annotations, annotations)) {
       return;
     }
     const next: Endpoints = current ? structuredClone(current) : { apiVersion: 'v1', kind: 'Endpoints', metadata: { name, namespace } };

@@ -99,22 +99,6 @@ export function serviceKeysForPod(services: Lister<Service>, pod: Pod): string[]
   return keys;
 }
 
-/**
- * A copy without empty values (undefined, null, "", []) and without resourceVersions, so endpoints read back from
- * the API (which drops empty fields) compare equal to freshly computed ones, and a pod's new resourceVersion in a
- * targetRef is not worth an update.
- */
-export function normalize(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(normalize);
-  if (typeof v !== 'object' || v === null) return v;
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) {
-    if (x === undefined || x === null || x === '' || (Array.isArray(x) && x.length === 0) || k === 'resourceVersion') continue;
-    out[k] = normalize(x);
-  }
-  return out;
-}
-
 /** The parts of a pod endpoints are made of; two pods with equal fingerprints give equal endpoints. */
 function fingerprint(pod: Pod): string {
   return JSON.stringify([

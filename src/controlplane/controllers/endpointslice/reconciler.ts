@@ -14,9 +14,9 @@
 import type { EndpointConditions, Endpoint, EndpointPort, EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import type { Pod, Service } from 'kubernetes-types/core/v1.js';
-import { deepEqual } from '../../../apimachinery/patch/json-value.js';
+import { sameObject } from '../common/canonical-json.js';
 import { isPodReady } from '../common/pods.js';
-import { findPort, HEADLESS_LABEL, isIPv6, isServiceIPSet, normalize, podIPs, shouldPodBeInEndpoints, shouldSetHostname } from './endpoint-util.js';
+import { findPort, HEADLESS_LABEL, isIPv6, isServiceIPSet, podIPs, shouldPodBeInEndpoints, shouldSetHostname } from './endpoint-util.js';
 
 /** Value of the managed-by label on slices this controller owns. */
 export const CONTROLLER_NAME = 'endpointslice-controller.k8s.io';
@@ -136,7 +136,7 @@ function portsKey(ports: readonly EndpointPort[] | undefined): string {
 }
 
 function equalLabels(a: Record<string, string> | undefined, b: Record<string, string>): boolean {
-  return deepEqual(a ?? {}, b);
+  return sameObject(a ?? {}, b);
 }
 
 /** Plans the writes that bring the Service's slices in line with its pods. Never mutates its inputs. */
@@ -203,7 +203,7 @@ function reconcileByAddressType(svc: Service, pods: readonly Pod[], existing: En
     const placeholder = newSlice(svc, addressType, []);
     const only = toDelete.length === 1 ? toDelete[0] : undefined;
     if (only && ownedBy(only, svc) && only.metadata?.namespace === svc.metadata?.namespace && equalLabels(only.metadata?.labels, labels) &&
-      deepEqual(normalize(only.endpoints ?? []), []) && deepEqual(normalize(only.ports ?? []), []) && only.addressType === addressType) {
+      sameObject(only.endpoints, []) && sameObject(only.ports, []) && only.addressType === addressType) {
       toDelete.length = 0;
     } else {
       toCreate.push(placeholder);
@@ -246,7 +246,7 @@ function reconcileByPorts(
         continue;
       }
       desired.delete(k);
-      if (!deepEqual(normalize(ep), normalize(want))) changed = true;
+      if (!sameObject(ep, want)) changed = true;
       kept.push(want);
     }
     if (!equalLabels(slice.metadata?.labels, labels)) changed = true;
