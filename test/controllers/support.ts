@@ -119,13 +119,13 @@ export async function startControllerEnv(opts: { kubelet?: FakeKubeletOptions; w
 }
 
 /** Polls `fn` until it returns a truthy value (returned) or `timeoutMs` passes (throws with the last value). */
-export async function eventually<T>(fn: () => Promise<T> | T, what: string, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(fn: () => Promise<T> | T, what: string, timeoutMs = 30_000): Promise<Exclude<T, undefined | null | false | 0 | ''>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       last = await fn();
-      if (last) return last as T;
+      if (last) return last as Exclude<T, undefined | null | false | 0 | ''>;
     } catch (err) {
       last = err;
     }
