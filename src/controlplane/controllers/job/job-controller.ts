@@ -12,6 +12,7 @@
  */
 import type { Job, JobCondition, JobStatus } from 'kubernetes-types/batch/v1.js';
 import type { Pod, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
+import { StatusError } from '../../../apimachinery/errors/status-error.js';
 import { selectorFromLabelSelector } from '../../../apimachinery/labels/selector.js';
 import { cloneJson, deepEqual } from '../../../apimachinery/patch/json-value.js';
 import {
@@ -163,8 +164,17 @@ export class JobController implements Controller {
     }
   }
 
-  /** Level-based sync of Job `key`; see the module comment. */
+  /** Level-based sync of Job `key`; see the module comment. A Job deleted meanwhile (404 on its own writes) is done. */
   async sync(key: string): Promise<void> {
+    try {
+      await this.syncJob(key);
+    } catch (err) {
+      if (err instanceof StatusError && err.code === 404 && err.status.details?.kind === 'jobs') return;
+      throw err;
+    }
+  }
+
+  private async syncJob(key: string): Promise<void> {
     const cached = this.jobs.lister.getByKey(key);
     if (!cached) {
       this.expectations.deleteExpectations(key);
