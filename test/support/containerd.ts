@@ -31,6 +31,8 @@ export interface TestContainerd {
   podCidr: string;
   /** The cgroup every test sandbox goes under (removed by stop). */
   cgroupRoot: string;
+  /** The options the runtime was started with, to start another on the same data dir. */
+  options: StartContainerdOptions;
   /** Archives of the imported test images. */
   images: Partial<Record<TestImageName, string>>;
   /** A sandbox config with a unique uid, a log directory and a cgroup parent under this node's root. */
@@ -122,10 +124,11 @@ export async function startTestContainerd(opts: {
     }
   };
   try {
-    runtime = await startContainerd({
+    const options: StartContainerdOptions = {
       dataDir, podCidr: cidr, bridgeName: `klt${x}`, networkName: `kubelite-test-${x}`, podCgroupRoot: cgroupRoot,
       ...opts.runtime,
-    });
+    };
+    runtime = await startContainerd(options);
     const images = opts.images?.length ? testImages(opts.images) : {};
     if (opts.images?.length) await importImages(runtime.endpoint, Object.values(images));
     const rt = runtime;
@@ -133,6 +136,7 @@ export async function startTestContainerd(opts: {
       runtime: rt,
       client: rt.client,
       dataDir,
+      options,
       podCidr: cidr,
       cgroupRoot,
       images,
