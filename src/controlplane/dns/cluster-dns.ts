@@ -67,7 +67,7 @@ export async function runClusterDns(client: Client, opts: ClusterDnsOptions): Pr
 
   let servers: UpstreamServer[] = opts.upstream ? [parseUpstream(opts.upstream)] : hostNameservers(opts.resolvConf);
   // Never forward to ourselves (a host whose resolv.conf already points at this server).
-  servers = servers.filter((s) => !opts.listen.some((l) => l.address === s.host && (l.port === s.port || l.port === 0)));
+  servers = servers.filter((s) => !opts.listen.some((l) => l.address === s.host && l.port === s.port));
   const upstream = servers.length ? new Upstream(servers) : undefined;
   let server: DnsServer;
   try {
