@@ -84,13 +84,19 @@ export async function runClusterDns(client: Client, opts: ClusterDnsOptions): Pr
   clearTimeout(timer);
 
   let closing: Promise<void> | undefined;
-  const close = () => (closing ??= (async () => {
+  const shutdown = async () => {
     opts.signal.removeEventListener('abort', onAbort);
-    stop.abort();
     await server.close();
     upstream?.close();
     await informers.stopped();
-  })());
+  };
+  const close = () => {
+    if (!closing) {
+      closing = shutdown();
+      stop.abort();
+    }
+    return closing;
+  };
   stop.signal.addEventListener('abort', () => void close(), { once: true });
   return { addresses: server.addresses, records, close };
 }

@@ -306,9 +306,9 @@ export class DnsServer {
   /** Stops listening and closes open TCP connections. */
   async close(): Promise<void> {
     for (const s of this.udp) s.close();
+    this.udp.length = 0;
     for (const c of this.conns) c.destroy();
     await Promise.all(this.tcp.map((t) => new Promise<void>((resolve) => t.close(() => resolve()))));
-    this.udp.length = 0;
     this.tcp.length = 0;
     this.cache.clear();
   }
