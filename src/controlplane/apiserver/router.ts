@@ -11,6 +11,7 @@ import { handleWatch } from './handlers/watch.js';
 import { handleGetScale, handleUpdateScale } from './handlers/scale.js';
 import { handleBinding } from './handlers/binding.js';
 import { handleAccessReview } from './handlers/reviews.js';
+import { kubeletTarget, proxyRequest } from './handlers/pod-connect.js';
 import { methodNotSupported, StatusError } from '../../apimachinery/errors/status-error.js';
 
 type Handler = (h: HandlerContext) => Promise<void>;
@@ -46,14 +47,17 @@ export async function route(h: HandlerContext): Promise<void> {
     return handleAccessReview(h);
   }
   if (info.resource === 'bindings' && verb === 'create') return handleBinding(h);
+  if (info.resource === 'pods' && subresource === 'log' && verb === 'get') {
+    const target = await kubeletTarget(h.store, h.services.storeFor('', 'nodes'), h.request.namespace, name, 'log', h.query);
+    return proxyRequest(h.req, h.res, target, h.services.kubeletClient);
+  }
   if (subresource) {
     const sub = info.subresources.find((s) => s.name === subresource);
     const handler = sub ? SUBRESOURCES[subresource]?.[verb] : undefined;
     if (!sub || !name) throw notFoundPath();
     if (!handler) {
-      if (sub && !SUBRESOURCES[subresource]) {
-        throw new StatusError(503, 'ServiceUnavailable', `${info.resource}/${subresource} needs a node agent, which is not part of this server yet`);
-      }
+      if (['exec', 'attach', 'portforward'].includes(subresource)) throw new StatusError(400, 'BadRequest', 'Upgrade request required');
+      if (!SUBRESOURCES[subresource]) throw new StatusError(405, 'MethodNotAllowed', `${info.resource}/${subresource} is not supported by kubelite`);
       throw methodNotSupported(h.store.gr, verb);
     }
     return handler(h);

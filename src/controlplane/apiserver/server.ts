@@ -10,7 +10,9 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Backend } from '../../storage/backend.js';
 import type { ResourceInfo } from '../../api/resources.js';
 import { RESOURCES, findResource } from '../../api/resources.js';
-import { unauthorized } from '../../apimachinery/errors/status-error.js';
+import { internalError, StatusError, unauthorized } from '../../apimachinery/errors/status-error.js';
+import type { Duplex } from 'node:stream';
+import { kubeletTarget, proxyUpgrade, writeRawError } from './handlers/pod-connect.js';
 import { logger } from '../../util/log.js';
 import { parseRequestInfo } from './http/request-info.js';
 import { writeError, writeJson } from './http/respond.js';
@@ -92,6 +94,7 @@ export class ApiServer {
       storeFor: (g, r) => this.storeFor(g, r),
       caches: this.caches,
       patcher: this.opts.patcher,
+      kubeletClient: { cert: this.opts.pki.kubeletClientCert, key: this.opts.pki.kubeletClientKey },
       minRequestTimeoutSeconds: this.opts.minRequestTimeoutSeconds ?? 1800,
     };
     const server = createServer({
@@ -101,6 +104,9 @@ export class ApiServer {
       requestCert: true,
       rejectUnauthorized: false,
     }, (req, res) => this.handle(req, res));
+    server.on('upgrade', (req, socket, head) => {
+      this.upgrade(req, socket, head).catch((err) => writeRawError(socket, err instanceof StatusError ? err : internalError(err)));
+    });
     // Watches and log streams are long-lived; the per-request timeout would cut them.
     server.requestTimeout = 0;
     server.keepAliveTimeout = 65_000;
@@ -193,6 +199,20 @@ export class ApiServer {
       services: this.services,
     };
     await route(h);
+  }
+
+  /** Upgrade requests: pods/exec, pods/attach and pods/portforward, proxied to the pod's kubelet. */
+  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const user = this.authenticate(req);
+    if (!user) throw unauthorized();
+    const request = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    if (!request || request.group !== '' || request.resource !== 'pods' || !request.name || !['exec', 'attach', 'portforward'].includes(request.subresource)) {
+      throw notFoundPath();
+    }
+    const target = await kubeletTarget(this.storeFor('', 'pods'), this.storeFor('', 'nodes'), request.namespace, request.name, request.subresource, url.searchParams);
+    await proxyUpgrade(req, socket, head, target, { cert: this.opts.pki.kubeletClientCert, key: this.opts.pki.kubeletClientKey });
   }
 
   private health(path: string, url: URL, res: ServerResponse): void {

@@ -16,6 +16,8 @@ export interface ServerServices {
   caches: Map<ResourceInfo, WatchCache>;
   /** Applies a patch document of a given type to an object (all four patch types). */
   patcher: Patcher;
+  /** The API server's client credentials towards kubelets. */
+  kubeletClient: { cert: string; key: string };
   /** Minimum seconds a watch stays open (kube-apiserver's --min-request-timeout, randomised up to 2×). */
   minRequestTimeoutSeconds: number;
 }
