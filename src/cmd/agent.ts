@@ -37,6 +37,7 @@ export const AGENT_FLAGS: Record<string, FlagSpec> = {
   'node-status-report-frequency': { type: 'string', help: 'Node status heartbeat period', default: '5m' },
   'concurrency': { type: 'int', help: 'Most requests in flight per activity (leases, pod writes, …)', default: 32 },
   'stats-interval': { type: 'string', help: 'How often to print heartbeat and pod statistics; 0 turns them off', default: '60s' },
+  'simulate-pods': { type: 'bool', help: 'Make pods bound to the simulated nodes Running (=false leaves them Pending)', default: true },
   'cleanup': { type: 'bool', help: 'Delete the simulated nodes and their leases on exit', default: false },
   'help': { type: 'bool', help: 'Show this help' },
 };
@@ -54,6 +55,7 @@ export interface SimulateConfig {
   statusReportMs: number;
   concurrency: number;
   statsIntervalMs: number;
+  simulatePods: boolean;
   cleanup: boolean;
 }
 
@@ -100,6 +102,7 @@ export function simulateConfig(flags: Record<string, unknown>, env: NodeJS.Proce
       statusReportMs: durationFlag(flags, 'node-status-report-frequency', 1000),
       concurrency,
       statsIntervalMs: durationFlag(flags, 'stats-interval', 0),
+      simulatePods: flags['simulate-pods'] !== false,
       cleanup: flags.cleanup === true,
     };
   } catch (err) {
@@ -147,7 +150,7 @@ export async function runSimulatedNodes(cfg: SimulateConfig): Promise<number> {
   void stopSignal.then(() => ac.abort());
   const sim = new NodeSimulator(client, {
     spec: cfg.spec, leaseDurationSeconds: cfg.leaseDurationSeconds, statusReportMs: cfg.statusReportMs,
-    concurrency: cfg.concurrency, defaultPodDurationMs: cfg.podDurationMs,
+    concurrency: cfg.concurrency, defaultPodDurationMs: cfg.podDurationMs, simulatePods: cfg.simulatePods,
   });
   const first = sim.names[0];
   const last = sim.names[sim.names.length - 1];
@@ -166,7 +169,9 @@ export async function runSimulatedNodes(cfg: SimulateConfig): Promise<number> {
   await sim.podsSynced(ac.signal);
   console.log(`kubelite agent: registered ${sim.names.length} simulated nodes ${first}${sim.names.length > 1 ? `…${last}` : ''} `
     + `(${reg.created} created, ${reg.updated} updated) in ${(reg.ms / 1000).toFixed(2)}s; simulated nodes ready`);
-  console.log('  these nodes run no containers: pods bound to them are only made to look Running');
+  console.log(cfg.simulatePods
+    ? '  these nodes run no containers: pods bound to them are only made to look Running'
+    : '  these nodes run no containers, and pods bound to them stay Pending (--simulate-pods=false)');
   let lastStats = Date.now();
   const timer = cfg.statsIntervalMs > 0
     ? setInterval(() => {

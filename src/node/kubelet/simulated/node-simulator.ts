@@ -33,6 +33,11 @@ export interface NodeSimulatorOptions {
   concurrency?: number;
   /** Run time of Never/OnFailure pods without the duration annotation (ms, default 1000). */
   defaultPodDurationMs?: number;
+  /**
+   * false: leave bound pods alone (they stay Pending, as on scheduler_perf's kubelet-less nodes), so a benchmark
+   * measures the scheduler without the status writes of running pods. Default true.
+   */
+  simulatePods?: boolean;
   clock?: Clock;
 }
 
@@ -70,7 +75,7 @@ export class NodeSimulator {
   private readonly conditions: (NodeCondition[] | undefined)[];
   private readonly leaseTicker: SpreadTicker;
   private readonly statusTicker: SpreadTicker;
-  private readonly podSim: PodSimulator;
+  private readonly podSim: PodSimulator | undefined;
 
   constructor(client: Client, opts: NodeSimulatorOptions) {
     this.spec = opts.spec;
@@ -97,7 +102,7 @@ export class NodeSimulator {
     });
     const refs = new Map<string, SimulatedNodeRef>();
     this.names.forEach((name, i) => refs.set(name, { hostIP: nodeIp(this.spec.startIndex + i), pool: new PodIpPool(this.spec.startIndex + i) }));
-    this.podSim = new PodSimulator(client, {
+    this.podSim = opts.simulatePods === false ? undefined : new PodSimulator(client, {
       nodes: refs, workers: this.concurrency, defaultDurationMs: opts.defaultPodDurationMs ?? 1000, clock: this.clock,
     });
   }
@@ -123,17 +128,17 @@ export class NodeSimulator {
 
   /** Keeps the nodes Ready and runs their pods until `signal` aborts. Call `register` first. */
   async run(signal: AbortSignal): Promise<void> {
-    await Promise.all([this.leaseTicker.run(signal), this.statusTicker.run(signal), this.podSim.run(signal)]);
+    await Promise.all([this.leaseTicker.run(signal), this.statusTicker.run(signal), this.podSim?.run(signal)]);
   }
 
   /** Resolves true once the pod informer has listed the pods already bound to these nodes. */
   podsSynced(signal?: AbortSignal): Promise<boolean> {
-    return this.podSim.waitForSync(signal);
+    return this.podSim?.waitForSync(signal) ?? Promise.resolve(true);
   }
 
   /** Measurements; `reset` starts a new window for the tickers. */
   stats(reset = false): NodeSimulatorStats {
-    return { leases: this.leaseTicker.stats(reset), nodeStatus: this.statusTicker.stats(reset), pods: this.podSim.stats() };
+    return { leases: this.leaseTicker.stats(reset), nodeStatus: this.statusTicker.stats(reset), pods: this.podSim?.stats() ?? { active: 0, statusWrites: 0, deletions: 0, failures: 0 } };
   }
 
   /** Deletes the nodes and their leases (for `--cleanup`). Returns how many nodes were deleted. */
