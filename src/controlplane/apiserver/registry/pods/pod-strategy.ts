@@ -25,6 +25,22 @@ export function podQOSClass(pod: Obj): 'Guaranteed' | 'Burstable' | 'BestEffort'
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
+/** The taints that node lifecycle puts on a node that stops reporting. */
+const NODE_PROBLEM_TAINTS = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'];
+
+/**
+ * As kube-apiserver's DefaultTolerationSeconds admission plugin: pods tolerate a not-ready or unreachable node for
+ * 300 s, then node lifecycle evicts them, unless they say otherwise.
+ */
+export function addDefaultTolerations(pod: Obj): void {
+  const tolerations: Obj[] = (pod.spec.tolerations ??= []);
+  for (const key of NODE_PROBLEM_TAINTS) {
+    const covered = tolerations.some((t) => (t.key === key || (t.key === undefined && t.operator === 'Exists'))
+      && (t.effect === undefined || t.effect === '' || t.effect === 'NoExecute'));
+    if (!covered) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
+  }
+}
+
 const TERMINAL = new Set(['Succeeded', 'Failed']);
 
 /** Builds the Pod strategy. */
@@ -44,6 +60,7 @@ export function podStrategy(info: ResourceInfo): Strategy {
     }),
     prepareForCreate(pod) {
       pod.status = { phase: 'Pending', qosClass: podQOSClass(pod) };
+      addDefaultTolerations(pod);
     },
     prepareForUpdate(pod, old) {
       pod.status = old.status;
