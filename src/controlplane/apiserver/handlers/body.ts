@@ -33,23 +33,26 @@ export async function readObject(h: HandlerContext, expected: ExpectedKind, warn
   if (obj.apiVersion !== gv) {
     throw badRequest(`the API version in the data (${String(obj.apiVersion ?? '')}) does not match the expected API version (${gv})`);
   }
-  checkFields(h, expected.kind, obj, warnings);
+  checkFields(h, expected.kind, obj, warnings, expected);
   return obj;
 }
 
-/** Applies the request's field validation directive to a decoded object. */
-export function checkFields(h: HandlerContext, kind: string, obj: Obj, warnings: string[]): void {
+/**
+ * Applies the request's field validation directive to a decoded object. `gv` names the body's group/version when it
+ * is not the resource's own (the autoscaling/v1 Scale PUT on `deployments/NAME/scale`).
+ */
+export function checkFields(h: HandlerContext, kind: string, obj: Obj, warnings: string[], gv: { group: string; version: string } = h.info): void {
   const directive = h.query.get('fieldValidation') ?? 'Warn';
   if (!['Strict', 'Warn', 'Ignore'].includes(directive)) {
     throw badRequest(`fieldValidation: Unsupported value: "${directive}": supported values: "Ignore", "Strict", "Warn"`);
   }
-  const typeId = typeForKind(h.info.group, h.info.version, kind)?.id ?? h.info.typeId;
+  const typeId = typeForKind(gv.group, gv.version, kind)?.id ?? h.info.typeId;
   const { unknown, typeErrors } = checkObject(typeId, obj);
   if (typeErrors.length > 0) {
-    throw badRequest(`${kind} in version "${h.info.version}" cannot be handled as a ${kind}: ${typeErrors.join(', ')}`);
+    throw badRequest(`${kind} in version "${gv.version}" cannot be handled as a ${kind}: ${typeErrors.join(', ')}`);
   }
   if (unknown.length === 0) return;
-  if (directive === 'Strict') throw badRequest(`${kind} in version "${h.info.version}" cannot be handled as a ${kind}: ${strictDecodingMessage(unknown)}`);
+  if (directive === 'Strict') throw badRequest(`${kind} in version "${gv.version}" cannot be handled as a ${kind}: ${strictDecodingMessage(unknown)}`);
   if (directive === 'Warn') warnings.push(...unknownFieldWarnings(unknown));
   const pruned = pruneUnknown(typeId, obj).value as Obj;
   for (const k of Object.keys(obj)) delete obj[k];
