@@ -48,7 +48,9 @@ export async function handlePatch(h: HandlerContext): Promise<void> {
     } else {
       if (!current) throw new StatusError(404, 'NotFound', `${h.info.group ? h.info.resource + '.' + h.info.group : h.info.resource} "${h.request.name}" not found`, { name: h.request.name, group: h.info.group, kind: h.info.resource });
       next = h.services.patcher.apply(type, h.info, h.info.kind, current, patch);
-      if (type !== 'json') checkFields(h, h.info.kind, next, warnings);
+      // Every patch type's result is decoded into the typed object upstream, so a JSON patch that puts a string
+      // into spec.replicas is refused like a merge patch would be, never stored.
+      checkFields(h, h.info.kind, next, warnings);
     }
     if (current && next.metadata?.resourceVersion === undefined) next.metadata = { ...(next.metadata ?? {}), resourceVersion: current.metadata.resourceVersion };
     return { obj: next, unconditional };
