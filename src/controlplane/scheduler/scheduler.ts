@@ -51,7 +51,7 @@ export function numFeasibleNodesToFind(percentage: number, numAllNodes: number):
 /** The result of one scheduling decision. */
 export type ScheduleResult =
   | { node: string; evaluated: number; feasible: number }
-  | { node?: undefined; error: string; code: Code; plugins: Set<string> };
+  | { error: string; code: Code; plugins: Set<string> };
 
 /** Options of a Scheduler. */
 export interface SchedulerOptions {
