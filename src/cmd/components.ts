@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, LeaderElector, loadKubeconfig, KUBE_CONTROLLER_MANAGER_LEASE, KUBE_SCHEDULER_LEASE } from '../client/index.js';
 import { runScheduler } from '../controlplane/scheduler/run.js';
 import { runControllerManager } from '../controlplane/controllers/manager.js';
+import { runClusterDns, type ClusterDns } from '../controlplane/dns/cluster-dns.js';
 import { logger } from '../util/log.js';
 
 const log = logger('components');
@@ -18,10 +19,14 @@ export interface ComponentOptions {
   kubeconfigPath: string;
   scheduler: boolean;
   controllerManager: boolean;
+  /** Cluster DNS, served by every server (not leader-elected), or undefined to run none. */
+  dns?: { address: string; port: number; upstream?: string; domain: string };
 }
 
 /** Running components; `stop` ends them and hands their leases back. */
 export interface RunningComponents {
+  /** Where cluster DNS listens, when it runs. */
+  dns?: { address: string; port: number };
   stop(): Promise<void>;
 }
 
@@ -43,8 +48,8 @@ function elect(client: Client, name: string, identity: string, signal: AbortSign
   return elector.run(signal);
 }
 
-/** Starts the enabled components in the background. */
-export function startComponents(opts: ComponentOptions): RunningComponents {
+/** Starts the enabled components in the background (cluster DNS is bound before this resolves). */
+export async function startComponents(opts: ComponentOptions): Promise<RunningComponents> {
   const client = new Client(loadKubeconfig(opts.kubeconfigPath));
   const ac = new AbortController();
   const identity = `${hostname()}_${randomUUID()}`;
@@ -55,9 +60,20 @@ export function startComponents(opts: ComponentOptions): RunningComponents {
   if (opts.controllerManager) {
     running.push(elect(client, KUBE_CONTROLLER_MANAGER_LEASE, identity, ac.signal, (signal) => runControllerManager(client, { signal })));
   }
+  let dns: ClusterDns | undefined;
+  if (opts.dns) {
+    try {
+      dns = await runClusterDns(client, { signal: ac.signal, listen: [{ address: opts.dns.address, port: opts.dns.port }], upstream: opts.dns.upstream, domain: opts.dns.domain });
+    } catch (err) {
+      // Without root, port 53 cannot be bound; the rest of the control plane still works.
+      log.warn(`cluster DNS not started: ${(err as Error).message} (use --dns-port to pick another port)`);
+    }
+  }
   return {
+    dns: dns?.addresses[0],
     async stop() {
       ac.abort();
+      await dns?.close();
       await Promise.allSettled(running);
       client.close();
     },

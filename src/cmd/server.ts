@@ -14,6 +14,7 @@ import type { Backend } from '../storage/backend.js';
 import { ApiServer } from '../controlplane/apiserver/server.js';
 import { loadOrCreatePki } from '../controlplane/apiserver/pki/pki.js';
 import { parseCidr } from '../controlplane/apiserver/registry/services/allocator.js';
+import { advertiseAddress } from '../controlplane/apiserver/bootstrap.js';
 import { defaultServices } from '../controlplane/apiserver/wiring.js';
 import { logger } from '../util/log.js';
 import { startComponents } from './components.js';
@@ -29,6 +30,11 @@ export const SERVER_FLAGS: Record<string, FlagSpec> = {
   'etcd-endpoints': { type: 'list', help: 'etcd client URLs, comma-separated (with --storage etcd)', default: [] },
   'service-cidr': { type: 'string', help: 'IPv4 range for Service cluster IPs', default: '10.43.0.0/16' },
   'service-node-port-range': { type: 'string', help: 'Port range for NodePort Services', default: '30000-32767' },
+  'cluster-cidr': { type: 'string', help: 'IPv4 range for pod IPs; each node gets a /24 of it', default: '10.42.0.0/16' },
+  'cluster-domain': { type: 'string', help: 'DNS domain of the cluster', default: 'cluster.local' },
+  'dns-port': { type: 'int', help: 'Port cluster DNS listens on at the node address; 0 picks a free port', default: 53 },
+  'dns-upstream': { type: 'string', help: 'HOST:PORT of the resolver for names outside the cluster (default: the host\'s resolvers)', default: '' },
+  'disable-dns': { type: 'bool', help: 'Do not run cluster DNS in this server', default: false },
   'disable-scheduler': { type: 'bool', help: 'Do not run the scheduler in this server', default: false },
   'disable-controller-manager': { type: 'bool', help: 'Do not run the controller manager in this server', default: false },
   'help': { type: 'bool', help: 'Show this help' },
@@ -45,6 +51,9 @@ export interface ServerConfig {
   nodePortRange: string;
   disableScheduler: boolean;
   disableControllerManager: boolean;
+  clusterCidr: string;
+  clusterDomain: string;
+  dns?: { port: number; upstream?: string };
 }
 
 /** Validates parsed flags into a ServerConfig, or throws UsageError naming the bad flag. */
@@ -77,9 +86,27 @@ export function serverConfig(flags: Record<string, unknown>): ServerConfig {
   if (!m || Number(m[1]) < 1 || Number(m[2]) > 65535 || Number(m[1]) > Number(m[2])) {
     throw new UsageError(`invalid value "${nodePortRange}" for --service-node-port-range: expected FIRST-LAST, e.g. 30000-32767`);
   }
+  const clusterCidr = flags['cluster-cidr'] as string;
+  try {
+    parseCidr(clusterCidr);
+  } catch (err) {
+    throw new UsageError(`invalid value for --cluster-cidr: ${(err as Error).message}`);
+  }
+  const clusterDomain = flags['cluster-domain'] as string;
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(clusterDomain)) {
+    throw new UsageError(`invalid value "${clusterDomain}" for --cluster-domain: expected a DNS domain such as cluster.local`);
+  }
+  const dnsPort = flags['dns-port'] as number;
+  if (dnsPort > 65535) throw new UsageError(`invalid value "${dnsPort}" for --dns-port: must be between 0 and 65535`);
+  const upstream = flags['dns-upstream'] as string;
+  if (upstream && !/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(upstream)) {
+    throw new UsageError(`invalid value "${upstream}" for --dns-upstream: expected HOST:PORT, e.g. 127.0.0.1:5353`);
+  }
   return {
     dataDir, port, bindAddress, storage, etcdEndpoints, serviceCidr, nodePortRange,
     disableScheduler: flags['disable-scheduler'] === true, disableControllerManager: flags['disable-controller-manager'] === true,
+    clusterCidr, clusterDomain,
+    dns: flags['disable-dns'] ? undefined : { port: dnsPort, upstream: upstream || undefined },
   };
 }
 
@@ -124,7 +151,11 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     const url = `https://${host}:${port}`;
     const kubeconfigPath = join(cfg.dataDir, 'kubeconfig.yaml');
     writeKubeconfig(kubeconfigPath, { server: url, caCert: pki.caCert, clientCert: pki.adminCert, clientKey: pki.adminKey });
-    const components = startComponents({ kubeconfigPath, scheduler: !cfg.disableScheduler, controllerManager: !cfg.disableControllerManager });
+    const components = await startComponents({
+      kubeconfigPath, scheduler: !cfg.disableScheduler, controllerManager: !cfg.disableControllerManager,
+      dns: cfg.dns && { address: advertiseAddress(cfg.bindAddress), port: cfg.dns.port, upstream: cfg.dns.upstream, domain: cfg.clusterDomain },
+    });
+    if (components.dns) await api.publishClusterDns(components.dns);
     const b = backend;
     const a = api;
     return {

@@ -78,7 +78,14 @@ export async function startKubelite(opts: StartOptions = {}): Promise<KubelitePr
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'kubelite-test-'));
   const ownDir = !opts.dataDir;
   const cacheDir = mkdtempSync(join(tmpdir(), 'kubectl-cache-'));
-  const args = ['server', '--data-dir', dataDir, '--port', '0', ...(opts.storage === 'etcd' ? ['--storage', 'etcd', '--etcd-endpoints', (opts.etcdEndpoints ?? []).join(',')] : []), ...(opts.args ?? [])];
+  const extra = opts.args ?? [];
+  // Tests never query the machine's own resolver: unless a test brings its fake upstream, names outside the cluster
+  // go to a loopback port where nothing answers. DNS binds a free port so servers can run side by side.
+  const dnsArgs = [
+    ...(extra.includes('--dns-port') ? [] : ['--dns-port', '0']),
+    ...(extra.includes('--dns-upstream') ? [] : ['--dns-upstream', '127.0.0.1:9']),
+  ];
+  const args = ['server', '--data-dir', dataDir, '--port', '0', ...dnsArgs, ...(opts.storage === 'etcd' ? ['--storage', 'etcd', '--etcd-endpoints', (opts.etcdEndpoints ?? []).join(',')] : []), ...extra];
   const proc = spawn(process.execPath, [KUBELITE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBELITE_LOG: process.env.KUBELITE_LOG ?? 'warn' } });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));

@@ -30,6 +30,15 @@ export function advertiseAddress(bindAddress: string): string {
   return '127.0.0.1';
 }
 
+/** Creates or replaces an object the server owns (its content follows this process's configuration). */
+async function upsert(store: GenericStore, namespace: string, obj: Obj): Promise<void> {
+  const ctx = { dryRun: false, user: 'system:apiserver', now: new Date() };
+  await store.update(namespace, obj.metadata.name, async (cur) => {
+    if (!cur) return { obj, unconditional: true };
+    return { obj: { ...cur, ...obj, metadata: { ...cur.metadata, ...obj.metadata } }, unconditional: true };
+  }, { dryRun: false, fieldManager: 'kube-apiserver', createIfMissing: true }, ctx);
+}
+
 async function ensure(store: GenericStore, namespace: string, obj: Obj): Promise<void> {
   // Look first: creating an existing Service would fail on its cluster IP before it could say AlreadyExists.
   try {
@@ -70,4 +79,47 @@ export async function bootstrap(d: BootstrapDeps): Promise<void> {
     endpoints: [{ addresses: [address], conditions: { ready: true } }],
     ports: [{ name: 'https', port: d.serverPort, protocol: 'TCP' }],
   });
+}
+
+/** The labels kube-dns objects carry (as CoreDNS deployments label them). */
+const KUBE_DNS_LABELS = { 'k8s-app': 'kube-dns', 'kubernetes.io/name': 'CoreDNS', 'kubernetes.io/cluster-service': 'true' };
+
+/**
+ * Publishes cluster DNS the way a hostNetwork DNS pod would be: the `kube-dns` Service (the tenth address of the
+ * service range, 10.43.0.10 by default; no selector) with Endpoints and an EndpointSlice naming this server's address
+ * and the port the DNS server actually bound. Re-run at every start, because that port can change.
+ */
+export async function bootstrapClusterDns(d: BootstrapDeps, dns: { address: string; port: number }): Promise<string> {
+  const ip = ipToString(d.allocators.serviceCidr.base + 10);
+  await ensure(d.storeFor('', 'services'), 'kube-system', {
+    apiVersion: 'v1', kind: 'Service',
+    metadata: { name: 'kube-dns', labels: KUBE_DNS_LABELS, annotations: { 'prometheus.io/port': '9153', 'prometheus.io/scrape': 'true' } },
+    spec: {
+      type: 'ClusterIP', clusterIP: ip,
+      ports: [
+        { name: 'dns', port: 53, protocol: 'UDP', targetPort: dns.port },
+        { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: dns.port },
+      ],
+    },
+  });
+  // A Service created by an older start may point at another port: keep its targetPorts current.
+  const svcs = d.storeFor('', 'services');
+  await svcs.update('kube-system', 'kube-dns', async (cur) => {
+    const svc = cur!;
+    for (const p of svc.spec.ports ?? []) if (p.name === 'dns' || p.name === 'dns-tcp') p.targetPort = dns.port;
+    return { obj: svc, unconditional: true };
+  }, { dryRun: false, fieldManager: 'kube-apiserver' }, { dryRun: false, user: 'system:apiserver', now: new Date() });
+  const ports = [{ name: 'dns', port: dns.port, protocol: 'UDP' }, { name: 'dns-tcp', port: dns.port, protocol: 'TCP' }];
+  await upsert(d.storeFor('', 'endpoints'), 'kube-system', {
+    apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'kube-dns', labels: KUBE_DNS_LABELS },
+    subsets: [{ addresses: [{ ip: dns.address }], ports }],
+  });
+  await upsert(d.storeFor('discovery.k8s.io', 'endpointslices'), 'kube-system', {
+    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+    metadata: { name: 'kube-dns-1', labels: { ...KUBE_DNS_LABELS, 'kubernetes.io/service-name': 'kube-dns', 'endpointslice.kubernetes.io/managed-by': 'kubelite' } },
+    addressType: 'IPv4',
+    endpoints: [{ addresses: [dns.address], conditions: { ready: true, serving: true, terminating: false } }],
+    ports,
+  });
+  return ip;
 }

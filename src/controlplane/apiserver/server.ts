@@ -26,7 +26,7 @@ import { route, notFoundPath } from './router.js';
 import type { Pki } from './pki/pki.js';
 import { userFromCertificate } from './pki/pki.js';
 import { NamespaceCache } from './registry/namespaces/namespace-cache.js';
-import { bootstrap } from './bootstrap.js';
+import { bootstrap, bootstrapClusterDns } from './bootstrap.js';
 import { OpenApiService, isOpenApiPath } from './openapi/openapi-service.js';
 import { schemaFiles } from '../../api/schema/index.js';
 
@@ -124,6 +124,11 @@ export class ApiServer {
     await bootstrap({ storeFor: (g, r) => this.storeFor(g, r), allocators: this.allocators, serverAddress: host, serverPort: port });
     this.ready = true;
     return port;
+  }
+
+  /** Publishes cluster DNS (kube-dns Service, Endpoints, EndpointSlice) at the address and port it serves on. */
+  publishClusterDns(dns: { address: string; port: number }): Promise<string> {
+    return bootstrapClusterDns({ storeFor: (g, r) => this.storeFor(g, r), allocators: this.allocators, serverAddress: this.opts.bindAddress, serverPort: 0 }, dns);
   }
 
   /** The store of a resource (internal callers: bootstrap, subresources). */
