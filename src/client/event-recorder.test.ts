@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../util/clock.js';
-import { AGGREGATION_WINDOW_MS, EventRecorder } from './event-recorder.js';
+import { AGGREGATION_WINDOW_MS, EventRecorder, SPAM_BURST, SPAM_REFILL_MS } from './event-recorder.js';
 import { startFakeApi } from './testing/fake-api-server.js';
 
 const EVENTS = '/api/v1/events';
@@ -62,4 +62,23 @@ test('a cluster-scoped object gets its Event in default; a failing API never rea
   assert.equal(ev.metadata.namespace, 'default');
   assert.deepEqual(ev.source, { component: 'kubelet', host: 'node1' });
   assert.equal(ev.reportingInstance, 'node1');
+});
+
+test('the spam filter lets one object emit a burst of 25 events, then one per 5 minutes', async (t) => {
+  const { fake, client } = await startFakeApi(t);
+  const clock = new FakeClock(Date.UTC(2024, 0, 1, 12, 0, 0));
+  const rec = new EventRecorder(client, { component: 'replicaset-controller', clock });
+  const rs = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web-1', namespace: 'shop', uid: 'rs-1' } };
+  for (let i = 0; i < 100; i++) rec.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: web-1-${i}`);
+  await rec.flush();
+  assert.equal(fake.stored(EVENTS).length, SPAM_BURST);
+  // Another object has its own bucket.
+  rec.event({ ...rs, metadata: { ...rs.metadata, name: 'web-2', uid: 'rs-2' } }, 'Normal', 'SuccessfulCreate', 'Created pod: web-2-0');
+  clock.step(SPAM_REFILL_MS);
+  rec.event(rs, 'Normal', 'SuccessfulCreate', 'Created pod: web-1-late');
+  rec.event(rs, 'Normal', 'SuccessfulCreate', 'Created pod: web-1-later');
+  await rec.flush();
+  const names = fake.stored(EVENTS).map((e) => e.message);
+  assert.equal(names.length, SPAM_BURST + 2);
+  assert.ok(names.includes('Created pod: web-1-late') && names.includes('Created pod: web-2-0') && !names.includes('Created pod: web-1-later'));
 });

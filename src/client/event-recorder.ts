@@ -33,6 +33,19 @@ export interface EventRecorderOptions {
 /** Identical events within this window are aggregated (client-go's 10 minute correlation window). */
 export const AGGREGATION_WINDOW_MS = 10 * 60 * 1000;
 
+/**
+ * Per-object spam filter, as client-go's EventSourceObjectSpamFilter: each source+object may emit a burst of 25
+ * events, then one every 5 minutes. A ReplicaSet creating 3,000 pods records 25 "Created pod" events, not 3,000.
+ */
+export const SPAM_BURST = 25;
+/** Milliseconds for one token to come back (client-go's qps of 1/300). */
+export const SPAM_REFILL_MS = 300_000;
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
 interface Entry {
   name: string;
   namespace: string;
@@ -70,6 +83,7 @@ export class EventRecorder {
   private pending = 0;
   private idleWaiters: (() => void)[] = [];
   private seq = 0;
+  private readonly buckets = new Map<string, Bucket>();
 
   constructor(client: Client, private readonly opts: EventRecorderOptions) {
     this.events = client.resource('', 'v1', 'events');
@@ -83,6 +97,10 @@ export class EventRecorder {
     const ref = referenceTo(obj);
     const now = this.clock.now();
     // resourceVersion is left out of the key: successive versions of one object are the same subject.
+    if (!this.allow(JSON.stringify([this.opts.component, this.opts.host ?? '', ref.kind, ref.namespace, ref.name, ref.uid, ref.apiVersion]), now)) {
+      log.debug('event dropped by the spam filter', { reason, object: `${ref.namespace ?? ''}/${ref.name ?? ''}` });
+      return;
+    }
     const key = JSON.stringify([this.opts.component, this.opts.host ?? '', ref.kind, ref.namespace, ref.name, ref.uid, ref.apiVersion, type, reason, message]);
     let entry = this.cache.get(key);
     if (entry && now - entry.lastSeen <= AGGREGATION_WINDOW_MS) {
@@ -109,6 +127,20 @@ export class EventRecorder {
     this.cache.set(key, entry);
     while (this.cache.size > this.maxCache) this.cache.delete(this.cache.keys().next().value!);
     if (!entry.writing) this.write(entry);
+  }
+
+  /** Takes a token from the object's bucket; false when it has none left. */
+  private allow(spamKey: string, now: number): boolean {
+    let b = this.buckets.get(spamKey);
+    if (!b) b = { tokens: SPAM_BURST, at: now };
+    else this.buckets.delete(spamKey); // most-recently-used order
+    b.tokens = Math.min(SPAM_BURST, b.tokens + (now - b.at) / SPAM_REFILL_MS);
+    b.at = now;
+    this.buckets.set(spamKey, b);
+    while (this.buckets.size > this.maxCache) this.buckets.delete(this.buckets.keys().next().value!);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
   }
 
   /** Resolves once every event recorded so far has been written (or given up on). For tests and shutdown. */
