@@ -215,7 +215,9 @@ export class Scheduler {
 
   private async bindingCycle(q: QueuedPodInfo, state: CycleState, node: string, signal?: AbortSignal): Promise<void> {
     const pod = q.podInfo;
-    const status = await this.framework.runBind(state, pod, node, signal);
+    // The run signal is not handed to each bind request: hundreds of binds in flight would each hang a listener
+    // on it, and a bind is short enough to finish during shutdown.
+    const status = await this.framework.runBind(state, pod, node);
     if (status.isSuccess()) {
       this.cache.finishBinding(pod.key);
       this.queue.done(pod.key);
