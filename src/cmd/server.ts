@@ -133,7 +133,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   let api: ApiServer | undefined;
   try {
     const tlsDir = join(cfg.dataDir, 'tls');
-    const pki = loadOrCreatePki(tlsDir, { ips: cfg.bindAddress === '0.0.0.0' ? [] : [cfg.bindAddress], dns: [] });
+    const pki = await loadOrCreatePki(tlsDir, { ips: cfg.bindAddress === '0.0.0.0' ? [] : [cfg.bindAddress], dns: [] });
     const token = loadOrCreateToken(join(tlsDir, 'admin.token'));
     mkdirSync(join(cfg.dataDir, 'db'), { recursive: true, mode: 0o700 });
     backend = cfg.storage === 'sqlite'

@@ -3,7 +3,8 @@
  * Created once in the data dir and reused on restart, like k3s' server/tls. RSA keys come from node's native crypto
  * (fast); node-forge only builds and signs the X.509 structures, which node cannot do itself.
  */
-import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import { generateKeyPair, randomBytes, X509Certificate } from 'node:crypto';
+import { promisify } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -23,9 +24,11 @@ export interface Pki {
 }
 
 const YEARS = 10;
+const generateKeyPairAsync = promisify(generateKeyPair);
 
-function newKeyPair(): { privatePem: string; publicPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+/** An RSA key pair, generated on libuv's thread pool so that several generate in parallel (each takes 0.1–1 s). */
+async function newKeyPair(): Promise<{ privatePem: string; publicPem: string }> {
+  const { privateKey, publicKey } = await generateKeyPairAsync('rsa', {
     modulusLength: 2048,
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
     publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -63,8 +66,8 @@ export function hostAddresses(): string[] {
   return [...ips];
 }
 
-function createCa(): { cert: string; key: string } {
-  const ca = newKeyPair();
+async function createCa(): Promise<{ cert: string; key: string }> {
+  const ca = await newKeyPair();
   const caCert = baseCert(ca.publicPem, [{ name: 'commonName', value: `kubelite-ca@${Math.floor(Date.now() / 1000)}` }]);
   caCert.setIssuer(caCert.subject.attributes);
   caCert.setExtensions([
@@ -91,8 +94,8 @@ const LEAVES: Record<'server' | 'admin' | 'kubeletClient', Leaf> = {
   kubeletClient: { files: ['apiserver-kubelet-client.crt', 'apiserver-kubelet-client.key'], cn: 'kube-apiserver-kubelet-client', org: 'system:masters', usage: 'client' },
 };
 
-function issue(leaf: Leaf, ca: { cert: string; key: string }, extraNames: { ips: string[]; dns: string[] }): { cert: string; key: string } {
-  const kp = newKeyPair();
+async function issue(leaf: Leaf, ca: { cert: string; key: string }, extraNames: { ips: string[]; dns: string[] }): Promise<{ cert: string; key: string }> {
+  const kp = await newKeyPair();
   const subject: forge.pki.CertificateField[] = [{ name: 'commonName', value: leaf.cn }];
   if (leaf.org) subject.push({ name: 'organizationName', value: leaf.org });
   const cert = baseCert(kp.publicPem, subject);
@@ -135,26 +138,24 @@ function writePair(dir: string, [certFile, keyFile]: [string, string], pair: { c
  * certificate a newer version needs, issued by the existing CA. A half-present pair is an error rather than silently
  * replaced: replacing the CA would lock out every client holding a kubeconfig.
  */
-export function loadOrCreatePki(dir: string, extraNames: { ips: string[]; dns: string[] } = { ips: [], dns: [] }): Pki {
+export async function loadOrCreatePki(dir: string, extraNames: { ips: string[]; dns: string[] } = { ips: [], dns: [] }): Promise<Pki> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   let ca = readPair(dir, ['ca.crt', 'ca.key']);
   if (!ca) {
     const existingLeaves = Object.values(LEAVES).filter((l) => existsSync(join(dir, l.files[0])));
     if (existingLeaves.length > 0) throw new Error(`Cannot load the cluster certificates in ${dir}: ca.crt and ca.key are missing but ${existingLeaves[0].files[0]} exists; restore the CA or remove the directory`);
-    ca = createCa();
+    ca = await createCa();
     writePair(dir, ['ca.crt', 'ca.key'], ca);
   }
-  const leaf = (name: keyof typeof LEAVES) => {
+  const leaf = async (name: keyof typeof LEAVES) => {
     let pair = readPair(dir, LEAVES[name].files);
     if (!pair) {
-      pair = issue(LEAVES[name], ca!, extraNames);
+      pair = await issue(LEAVES[name], ca!, extraNames);
       writePair(dir, LEAVES[name].files, pair);
     }
     return pair;
   };
-  const server = leaf('server');
-  const admin = leaf('admin');
-  const kubeletClient = leaf('kubeletClient');
+  const [server, admin, kubeletClient] = await Promise.all([leaf('server'), leaf('admin'), leaf('kubeletClient')]);
   return {
     caCert: ca.cert, caKey: ca.key,
     serverCert: server.cert, serverKey: server.key,
