@@ -41,6 +41,10 @@ export interface Harness {
   get(path: string): Promise<any>;
   /** Creates a namespace through the API (fast, and the same for every kubectl version). */
   namespace(name: string): Promise<void>;
+  /** POSTs an object, asserting 201; returns the stored object. */
+  create(path: string, body: unknown): Promise<any>;
+  /** Merge-patches `path`/status as a controller or kubelet would, asserting 200; returns the object. */
+  setStatus(path: string, status: unknown): Promise<any>;
 }
 
 /** Starts one server for the calling test file (in `before`) and stops it in `after`. */
@@ -86,6 +90,16 @@ export function useServer(): Harness {
     async get(path) {
       const r = await h.req('GET', path);
       assert.equal(r.status, 200, `GET ${path}: ${r.status} ${r.body}`);
+      return r.json();
+    },
+    async create(path, body) {
+      const r = await h.req('POST', path, body);
+      assert.equal(r.status, 201, `POST ${path}: ${r.status} ${r.body}`);
+      return r.json();
+    },
+    async setStatus(path, status) {
+      const r = await h.req('PATCH', `${path}/status`, { status }, { 'content-type': 'application/merge-patch+json' });
+      assert.equal(r.status, 200, `PATCH ${path}/status: ${r.status} ${r.body}`);
       return r.json();
     },
     async namespace(name) {

@@ -12,16 +12,7 @@ import { ALL_VERSIONS, EDGE_VERSIONS, eventually, useServer, versionName, type H
 
 const NS = 'print';
 
-async function post(h: Harness, path: string, body: unknown): Promise<any> {
-  const r = await h.req('POST', path, body);
-  assert.equal(r.status, 201, `POST ${path}: ${r.body}`);
-  return r.json();
-}
 
-async function status(h: Harness, path: string, st: unknown): Promise<void> {
-  const r = await h.req('PATCH', `${path}/status`, { status: st }, { 'content-type': 'application/merge-patch+json' });
-  assert.equal(r.status, 200, `PATCH ${path}/status: ${r.body}`);
-}
 
 const containers = [{ name: 'nginx', image: 'nginx:1.25' }, { name: 'log', image: 'busybox' }];
 
@@ -29,29 +20,29 @@ const containers = [{ name: 'nginx', image: 'nginx:1.25' }, { name: 'log', image
 async function seed(h: Harness): Promise<void> {
   await h.namespace(NS);
   const D = `/apis/apps/v1/namespaces/${NS}/deployments`;
-  await post(h, D, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers } } } });
-  await status(h, `${D}/web`, { replicas: 3, updatedReplicas: 3, readyReplicas: 2, availableReplicas: 2 });
+  await h.create(D, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers } } } });
+  await h.setStatus(`${D}/web`, { replicas: 3, updatedReplicas: 3, readyReplicas: 2, availableReplicas: 2 });
   const S = `/api/v1/namespaces/${NS}/services`;
-  await post(h, S, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } });
-  await post(h, S, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'np' }, spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ name: 'https', port: 443, protocol: 'TCP' }, { name: 'dns', port: 53, protocol: 'UDP' }] } });
+  await h.create(S, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } });
+  await h.create(S, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'np' }, spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ name: 'https', port: 443, protocol: 'TCP' }, { name: 'dns', port: 53, protocol: 'UDP' }] } });
   const J = `/apis/batch/v1/namespaces/${NS}/jobs`;
   const job = (name: string) => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } });
-  await post(h, J, job('done'));
+  await h.create(J, job('done'));
   const start = new Date(Date.now() - 65_000).toISOString().replace(/\.\d+Z$/, 'Z');
   const end = new Date(Date.now() - 20_000).toISOString().replace(/\.\d+Z$/, 'Z');
-  await status(h, `${J}/done`, { succeeded: 1, startTime: start, completionTime: end, conditions: [{ type: 'SuccessCriteriaMet', status: 'True' }, { type: 'Complete', status: 'True' }] });
-  await post(h, J, job('failing'));
-  await status(h, `${J}/failing`, { failed: 1, startTime: start, conditions: [{ type: 'FailureTarget', status: 'True' }, { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] });
-  await post(h, J, job('running'));
-  await status(h, `${J}/running`, { active: 1, startTime: start });
-  await post(h, `/apis/batch/v1/namespaces/${NS}/cronjobs`, { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'nightly' }, spec: { schedule: '0 3 * * *', timeZone: 'Europe/Paris', jobTemplate: { spec: job('x').spec } } });
+  await h.setStatus(`${J}/done`, { succeeded: 1, startTime: start, completionTime: end, conditions: [{ type: 'SuccessCriteriaMet', status: 'True' }, { type: 'Complete', status: 'True' }] });
+  await h.create(J, job('failing'));
+  await h.setStatus(`${J}/failing`, { failed: 1, startTime: start, conditions: [{ type: 'FailureTarget', status: 'True' }, { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] });
+  await h.create(J, job('running'));
+  await h.setStatus(`${J}/running`, { active: 1, startTime: start });
+  await h.create(`/apis/batch/v1/namespaces/${NS}/cronjobs`, { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'nightly' }, spec: { schedule: '0 3 * * *', timeZone: 'Europe/Paris', jobTemplate: { spec: job('x').spec } } });
   const P = `/api/v1/namespaces/${NS}/pods`;
   for (const [name, tier] of [['pod-b', 'back'], ['pod-c', 'front'], ['pod-a', 'front']]) {
-    await post(h, P, { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'web', tier } }, spec: { containers: [{ name: 'c', image: `img-${name}` }] } });
+    await h.create(P, { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'web', tier } }, spec: { containers: [{ name: 'c', image: `img-${name}` }] } });
   }
-  await status(h, `${P}/pod-a`, { phase: 'Running', podIP: '10.42.0.9', containerStatuses: [{ name: 'c', ready: true, restartCount: 1, image: 'img-pod-a', imageID: '', state: { running: { startedAt: '2024-01-01T00:00:00Z' } },
+  await h.setStatus(`${P}/pod-a`, { phase: 'Running', podIP: '10.42.0.9', containerStatuses: [{ name: 'c', ready: true, restartCount: 1, image: 'img-pod-a', imageID: '', state: { running: { startedAt: '2024-01-01T00:00:00Z' } },
     lastState: { terminated: { exitCode: 1, finishedAt: new Date(Date.now() - 600_000).toISOString().replace(/\.\d+Z$/, 'Z') } } }] });
-  await post(h, '/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'elsewhere' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+  await h.create('/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'elsewhere' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
 }
 
 const lines = (s: string) => s.trimEnd().split('\n');
@@ -164,7 +155,7 @@ describe('kubectl get printers', { concurrency: false }, () => {
         const name = `watched-${v.replace('.', '-')}`;
         // Give the watch time to start, then change things.
         await new Promise((r) => setTimeout(r, 1500));
-        await post(h, `/api/v1/namespaces/${NS}/pods`, { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { tier: 'w' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+        await h.create(`/api/v1/namespaces/${NS}/pods`, { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { tier: 'w' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
         await eventually(`${name} in the watch output`, () => new RegExp(`^${name}\\s+0/1\\s+Pending\\s+0\\s+\\d+s\\s+w$`, 'm').test(out));
         await h.ok(v, ['-n', NS, 'label', 'pod', name, '--overwrite', 'tier=x']);
         await eventually('the relabel', () => new RegExp(`^${name}\\s.*\\sx$`, 'm').test(out));

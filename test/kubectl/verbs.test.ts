@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ALL_VERSIONS, nsName, useServer, versionName, type Harness } from './harness.js';
+import { ALL_VERSIONS, nsName, useServer, versionName } from './harness.js';
 
 const deployment = (name: string, replicas = 2) => ({
   apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, labels: { app: name } },
@@ -23,11 +23,6 @@ const deployment = (name: string, replicas = 2) => ({
 
 const pod = (name: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
 
-async function create(h: Harness, path: string, body: unknown): Promise<any> {
-  const r = await h.req('POST', path, body);
-  assert.equal(r.status, 201, `POST ${path}: ${r.body}`);
-  return r.json();
-}
 
 describe('kubectl edit, label, annotate, patch, scale, wait, delete, apply -k', { concurrency: false }, () => {
   const h = useServer();
@@ -40,7 +35,7 @@ describe('kubectl edit, label, annotate, patch, scale, wait, delete, apply -k', 
 
       test('edit through KUBE_EDITOR changes the object; an unchanged edit is cancelled', async () => {
         await h.namespace(ns);
-        await create(h, D, deployment('web'));
+        await h.create(D, deployment('web'));
         const out = await h.ok(v, ['-n', ns, 'edit', 'deploy', 'web'], { env: { KUBE_EDITOR: 'sed -i -e s/nginx:1.25/nginx:1.26/ -e s/replicas:\\ 2/replicas:\\ 4/' } });
         assert.match(out, /^deployment\.apps\/web edited$/m);
         const dep = await h.get(`${D}/web`);
@@ -136,7 +131,7 @@ describe('kubectl edit, label, annotate, patch, scale, wait, delete, apply -k', 
       });
 
       test('wait --for=condition, --for=jsonpath and --for=delete', async () => {
-        await create(h, P, pod('w1'));
+        await h.create(P, pod('w1'));
         const ready = h.run(v, ['-n', ns, 'wait', '--for=condition=Ready', 'pod/w1', '--timeout=30s']);
         const running = h.run(v, ['-n', ns, 'wait', `--for=jsonpath={.status.phase}=Running`, 'pod/w1', '--timeout=30s']);
         await new Promise((r) => setTimeout(r, 700));
@@ -168,7 +163,7 @@ describe('kubectl edit, label, annotate, patch, scale, wait, delete, apply -k', 
       });
 
       test('delete --cascade stores the propagation policy: foreground and orphan finalizers, background removes', async () => {
-        for (const name of ['fg', 'or', 'bg']) await create(h, D, deployment(name, 1));
+        for (const name of ['fg', 'or', 'bg']) await h.create(D, deployment(name, 1));
         assert.match(await h.ok(v, ['-n', ns, 'delete', 'deploy', 'fg', '--cascade=foreground', '--wait=false']), /deployment\.apps "fg" deleted/);
         const fg = await h.get(`${D}/fg`);
         assert.deepEqual(fg.metadata.finalizers, ['foregroundDeletion']);
