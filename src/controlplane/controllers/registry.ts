@@ -11,6 +11,7 @@ import { newGarbageCollector } from './garbagecollector/garbage-collector.js';
 import { newJobController } from './job/job-controller.js';
 import { newNamespaceController } from './namespace/namespace-controller.js';
 import { newReplicaSetController, newReplicationController } from './replication/replica-set-controller.js';
+import { newServiceLbController } from './servicelb/servicelb-controller.js';
 
 /** name → factory. Order does not matter: all controllers start together once the informers have synced. */
 export const CONTROLLERS: Record<string, ControllerFactory> = {
@@ -23,4 +24,5 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   namespace: newNamespaceController,
   replicaset: newReplicaSetController,
   replicationcontroller: newReplicationController,
+  servicelb: newServiceLbController,
 };
