@@ -8,6 +8,7 @@ import { isDryRun } from './write.js';
 import { intParam } from './read.js';
 import { readBody } from '../http/respond.js';
 import { parseJson } from '../http/negotiate.js';
+import { queryBool } from '../http/request-info.js';
 import { badRequest, StatusError } from '../../../apimachinery/errors/status-error.js';
 import type { DeleteParams } from '../registry/generic-store.js';
 import { buildFilter } from '../registry/selectors.js';
@@ -27,7 +28,7 @@ async function deleteParams(h: HandlerContext): Promise<DeleteParams> {
   if (grace !== undefined && (typeof grace !== 'number' || !Number.isInteger(grace))) throw badRequest('gracePeriodSeconds must be an integer');
   let policy: string | undefined = opts.propagationPolicy ?? q.get('propagationPolicy') ?? undefined;
   // orphanDependents is the deprecated spelling of the Orphan/Background choice.
-  const orphan = opts.orphanDependents ?? (q.has('orphanDependents') ? q.get('orphanDependents') === 'true' : undefined);
+  const orphan = opts.orphanDependents ?? (q.has('orphanDependents') ? queryBool(q.get('orphanDependents')) : undefined);
   if (orphan !== undefined) {
     if (policy !== undefined) throw badRequest('orphanDependents: Invalid value: true: orphanDependents and deletionPropagation cannot be both set');
     policy = orphan ? 'Orphan' : 'Background';

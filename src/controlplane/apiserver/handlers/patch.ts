@@ -8,6 +8,7 @@ import { fieldManager, isDryRun } from './write.js';
 import { respondObject } from './respond-object.js';
 import { readBody } from '../http/respond.js';
 import { mediaType, parseJson, parseYaml } from '../http/negotiate.js';
+import { queryBool } from '../http/request-info.js';
 import { badRequest, unsupportedMediaType, StatusError } from '../../../apimachinery/errors/status-error.js';
 import type { Obj } from '../registry/strategy.js';
 
@@ -31,7 +32,7 @@ export async function handlePatch(h: HandlerContext): Promise<void> {
   const warnings: string[] = [];
   const dryRun = isDryRun(h.query);
   const manager = fieldManager(h);
-  const force = h.query.get('force') === 'true';
+  const force = queryBool(h.query.get('force'));
   if (type === 'apply') {
     if (h.query.get('fieldManager') === null) throw badRequest('PATCH with apply requires fieldManager to be set');
     checkFields(h, h.info.kind, patch as Obj, warnings);

@@ -13,6 +13,7 @@ import type { HandlerContext } from './context.js';
 import type { Obj } from '../registry/strategy.js';
 import { buildFilter } from '../registry/selectors.js';
 import { wantsTable } from '../http/negotiate.js';
+import { queryBool } from '../http/request-info.js';
 import { intParam } from './read.js';
 import { eventLine, type ApiEvent } from '../watch/watch-cache.js';
 import { StatusError, badRequest, internalError } from '../../../apimachinery/errors/status-error.js';
@@ -32,11 +33,11 @@ export async function handleWatch(h: HandlerContext): Promise<void> {
   const ns = info.namespaced ? h.request.namespace : '';
   const rvParam = q.get('resourceVersion') ?? '';
   if (rvParam !== '' && !/^\d+$/.test(rvParam)) throw badRequest(`invalid resource version "${rvParam}"`);
-  const sendInitial = q.get('sendInitialEvents') === 'true';
+  const sendInitial = queryBool(q.get('sendInitialEvents'));
   if (sendInitial && q.get('resourceVersionMatch') !== 'NotOlderThan') {
     throw badRequest('sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless resourceVersionMatch is set to NotOlderThan');
   }
-  const bookmarks = q.get('allowWatchBookmarks') === 'true';
+  const bookmarks = queryBool(q.get('allowWatchBookmarks'));
   const timeout = intParam(q, 'timeoutSeconds') ?? h.services.minRequestTimeoutSeconds * (1 + Math.random());
   const table = wantsTable(req.headers.accept);
   const include = includeObject(q);

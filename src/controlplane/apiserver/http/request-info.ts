@@ -4,6 +4,14 @@
  * subresource status. The verb comes from the method plus whether a name is present and `watch=true`.
  */
 
+/**
+ * A boolean query parameter as kube-apiserver reads it (Go's strconv.ParseBool): `1`, `t`, `T`, `true`, `TRUE` and
+ * `True` are true. The Python client sends `watch=True` and `allowWatchBookmarks=True`.
+ */
+export function queryBool(value: string | null): boolean {
+  return value !== null && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value);
+}
+
 /** What a resource request addresses. */
 export interface RequestInfo {
   group: string;
@@ -48,7 +56,7 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
   }
   const [resource, name = '', subresource = '', ...extra] = rest;
   if (extra.length > 0 && !(subresource === 'proxy')) return undefined;
-  const isWatch = query.get('watch') === 'true' || query.get('watch') === '1';
+  const isWatch = queryBool(query.get('watch'));
   let verb: string;
   switch (method) {
     case 'GET':
