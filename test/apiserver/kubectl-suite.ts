@@ -32,7 +32,8 @@ export function kubectlSuite(name: string, setup: () => Promise<{ opts: StartOpt
     before(async () => {
       const s = await setup();
       teardown = s.teardown;
-      k = await startKubelite(s.opts);
+      // An API battery: no controllers, so the deployment it creates makes no pods that selectors would see.
+      k = await startKubelite({ ...s.opts, args: [...(s.opts.args ?? []), '--disable-controller-manager', '--disable-scheduler'] });
     });
     after(async () => {
       await k?.stop();

@@ -12,6 +12,7 @@ import { handleGetScale, handleUpdateScale } from './handlers/scale.js';
 import { handleBinding } from './handlers/binding.js';
 import { handleAccessReview } from './handlers/reviews.js';
 import { kubeletTarget, proxyRequest } from './handlers/pod-connect.js';
+import { handleMetrics } from './handlers/metrics.js';
 import { methodNotSupported, StatusError } from '../../apimachinery/errors/status-error.js';
 
 type Handler = (h: HandlerContext) => Promise<void>;
@@ -42,6 +43,8 @@ const REVIEWS = new Set(['selfsubjectaccessreviews', 'subjectaccessreviews', 'lo
 export async function route(h: HandlerContext): Promise<void> {
   const { verb, subresource, name } = h.request;
   const info = h.info;
+  // metrics.k8s.io is computed from the kubelets' Summary API, not stored.
+  if (info.group === 'metrics.k8s.io') return handleMetrics(h);
   if (REVIEWS.has(info.resource)) {
     if (verb !== 'create') throw methodNotSupported(h.store.gr, verb);
     return handleAccessReview(h);

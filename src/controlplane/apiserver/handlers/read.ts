@@ -3,8 +3,9 @@
  */
 import type { HandlerContext } from './context.js';
 import { respondList, respondObject } from './respond-object.js';
-import { buildFilter } from '../registry/selectors.js';
+import { buildFilter, EVERYTHING } from '../registry/selectors.js';
 import { badRequest } from '../../../apimachinery/errors/status-error.js';
+import { wantsTable } from '../http/negotiate.js';
 
 /** `GET …/pods/NAME`. */
 export async function handleGet(h: HandlerContext): Promise<void> {
@@ -38,10 +39,11 @@ export async function handleList(h: HandlerContext): Promise<void> {
   }
   const page = await h.store.list({
     namespace: h.request.namespace,
-    filter,
+    filter: filter === EVERYTHING ? undefined : filter,
     limit,
     continueToken: q.get('continue') ?? undefined,
     revision,
+    raw: !wantsTable(h.req.headers.accept),
   });
-  respondList(h, page.items, { resourceVersion: page.resourceVersion, continue: page.continueToken, remainingItemCount: page.remainingItemCount });
+  respondList(h, page.items, { resourceVersion: page.resourceVersion, continue: page.continueToken, remainingItemCount: page.remainingItemCount }, page.rawItems);
 }

@@ -41,11 +41,19 @@ export interface ListParams {
   continueToken?: string;
   /** Exact revision to read at (resourceVersionMatch=Exact); otherwise the latest. */
   revision?: number;
+  /**
+   * Return the items as JSON text (`rawItems`) instead of objects, skipping a parse and a serialisation per item.
+   * Ignored when a filter is given (filtering needs the objects).
+   */
+  raw?: boolean;
 }
 
 /** A list page. */
 export interface ListPage {
+  /** The objects (empty when `rawItems` is set). */
   items: Obj[];
+  /** The objects as JSON text, when the list asked for `raw` and had no filter. */
+  rawItems?: string[];
   resourceVersion: string;
   continueToken?: string;
   remainingItemCount?: number;
@@ -77,6 +85,9 @@ export interface DeleteResult {
 }
 
 const MAX_UPDATE_RETRIES = 8;
+const META_OPEN = '"metadata":{';
+/** What precedes metadata in an encoded object: `{"apiVersion":"…","kind":"…",`. */
+const LEADING_TYPE_META = /^\{"apiVersion":"[^"\\]*","kind":"[^"\\]*",$/;
 const textEncoder = new TextEncoder();
 
 /** The generic store for one resource. */
@@ -111,19 +122,33 @@ export class GenericStore {
     return this.info.namespaced && namespace ? `${this.prefix}${namespace}/` : this.prefix;
   }
 
-  /** Decodes a stored value, stamping kind/apiVersion and the resourceVersion from the store revision. */
+  /** Decodes a stored value, stamping the resourceVersion from the store revision. */
   decode = (kv: KeyValue): Obj => {
     const obj = JSON.parse(Buffer.from(kv.value.buffer, kv.value.byteOffset, kv.value.byteLength).toString('utf8')) as Obj;
     obj.metadata.resourceVersion = String(kv.modRevision);
     return obj;
   };
 
+  /**
+   * The stored object as JSON text with its resourceVersion, without parsing it: {@link encode} writes apiVersion,
+   * kind and metadata first, so the first `"metadata":{` is the top-level one and the resourceVersion can be spliced in.
+   * Values stored in another key order (none today) fall back to a parse.
+   */
+  rawJson(kv: KeyValue): string {
+    const text = Buffer.from(kv.value.buffer, kv.value.byteOffset, kv.value.byteLength).toString('utf8');
+    const at = text.indexOf(META_OPEN);
+    if (at > 0 && at < 200 && LEADING_TYPE_META.test(text.slice(0, at))) {
+      const cut = at + META_OPEN.length;
+      return `${text.slice(0, cut)}"resourceVersion":"${kv.modRevision}"${text[cut] === '}' ? '' : ','}${text.slice(cut)}`;
+    }
+    return JSON.stringify(this.decode(kv));
+  }
+
   private encode(obj: Obj): Uint8Array {
-    const rv = obj.metadata.resourceVersion;
-    delete obj.metadata.resourceVersion;
-    const bytes = textEncoder.encode(JSON.stringify(obj));
-    if (rv !== undefined) obj.metadata.resourceVersion = rv;
-    return bytes;
+    // Type meta and metadata first (see rawJson); the resourceVersion is the store's, never stored.
+    const { apiVersion, kind, metadata, ...rest } = obj;
+    const { resourceVersion: _rv, ...meta } = metadata;
+    return textEncoder.encode(JSON.stringify({ apiVersion, kind, metadata: meta, ...rest }));
   }
 
   /** Reads one object or throws 404. */
@@ -148,6 +173,7 @@ export class GenericStore {
     }
     const limit = p.limit && p.limit > 0 ? p.limit : 0;
     const items: Obj[] = [];
+    const raw = p.raw && !p.filter ? [] as string[] : undefined;
     let rv = 0;
     let lastKey: string | undefined;
     let more = false;
@@ -159,17 +185,22 @@ export class GenericStore {
         revision = res.revision;
         for (let i = 0; i < res.kvs.length; i++) {
           const kv = res.kvs[i];
-          const obj = this.decode(kv);
-          if (p.filter && !p.filter(obj)) continue;
-          items.push(obj);
+          if (raw) raw.push(this.rawJson(kv));
+          else {
+            const obj = this.decode(kv);
+            if (p.filter && !p.filter(obj)) continue;
+            items.push(obj);
+          }
           lastKey = kv.key;
-          if (limit && items.length === limit) {
+          const count = raw ? raw.length : items.length;
+          if (limit && count === limit) {
             more = i < res.kvs.length - 1 || res.more;
             break;
           }
         }
-        if (!res.more || (limit && items.length === limit) || res.kvs.length === 0) {
-          if (!(limit && items.length === limit)) more = false;
+        const count = raw ? raw.length : items.length;
+        if (!res.more || (limit && count === limit) || res.kvs.length === 0) {
+          if (!(limit && count === limit)) more = false;
           break;
         }
         startAfter = res.kvs[res.kvs.length - 1].key;
@@ -182,6 +213,7 @@ export class GenericStore {
       throw err;
     }
     const page: ListPage = { items, resourceVersion: String(rv) };
+    if (raw) page.rawItems = raw;
     if (more && lastKey) page.continueToken = encodeContinue(rv, lastKey.slice(this.prefix.length));
     return page;
   }

@@ -11,7 +11,8 @@ import type { Obj, Strategy } from './strategy.js';
 /** A predicate over stored objects. */
 export type ObjectFilter = (obj: Obj) => boolean;
 
-const everything: ObjectFilter = () => true;
+/** The filter of empty selectors. */
+export const EVERYTHING: ObjectFilter = () => true;
 
 /** Builds the filter, or throws 400 for a malformed selector or an unsupported field label. */
 export function buildFilter(strategy: Strategy, labelSelector: string, fieldSelector: string): ObjectFilter {
@@ -26,7 +27,7 @@ export function buildFilter(strategy: Strategy, labelSelector: string, fieldSele
   }
   const labelReqs = labels.requirements.length > 0;
   const fieldReqs = !fields.empty();
-  if (!labelReqs && !fieldReqs) return everything;
+  if (!labelReqs && !fieldReqs) return EVERYTHING;
   if (fieldReqs) {
     // Probe the supported field labels with an empty object: the strategy's table has every key it supports.
     const supported = new Set(['metadata.name', 'metadata.namespace', ...Object.keys(strategy.fieldValues?.({ metadata: {} }) ?? {})]);
