@@ -148,7 +148,7 @@ export function buildNftRuleset(ports: readonly ServicePort[], opts: NftRulesetO
   ]);
   // route_localnet lets 127.0.0.1 node ports be DNATed out of lo; as upstream, nothing else may use it to reach
   // localhost-bound servers from outside.
-  chain(NAMES.firewall, ['ip daddr 127.0.0.0/8 ip saddr != 127.0.0.0/8 ct status dnat != dnat drop']);
+  chain(NAMES.firewall, ['ip daddr 127.0.0.0/8 ip saddr != 127.0.0.0/8 ct status & dnat == 0 drop']);
 
   // --- per Service port ---
   for (const sp of ports) {
