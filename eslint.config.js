@@ -30,7 +30,7 @@ const ownedPackages = {
   '@grpc/grpc-js': 'src/node/cri',
   '@grpc/proto-loader': 'src/node/cri',
   'dns-packet': 'src/controlplane/dns',
-  'spdy-transport': 'src/controlplane/apiserver',
+  'spdy-transport': 'src/apimachinery/httpstream',
   'node-forge': 'src/controlplane/apiserver/pki',
 };
 

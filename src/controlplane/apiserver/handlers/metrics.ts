@@ -21,7 +21,7 @@ const API_VERSION = 'metrics.k8s.io/v1beta1';
 /** How long one kubelet may take to answer before its node is left out. */
 const SUMMARY_TIMEOUT_MS = 5000;
 /** The kubelet's cpu sampling interval, reported as the metrics window. */
-const WINDOW = '10s';
+const WINDOW = '5s';
 
 /** The parts of a kubelet Summary this handler reads. */
 interface SummaryUsage {
@@ -104,7 +104,8 @@ function nodeMetrics(node: Obj, s: Summary): Obj {
 function podMetrics(pod: Obj, s: Summary): Obj | undefined {
   const entry = s.pods.find((p) => p.podRef.namespace === pod.metadata.namespace && p.podRef.name === pod.metadata.name
     && (!p.podRef.uid || p.podRef.uid === pod.metadata.uid));
-  if (!entry || entry.containers.length === 0) return undefined;
+  // A container without a cpu rate yet (seen once so far) makes the pod "not available yet", as metrics-server.
+  if (!entry || entry.containers.length === 0 || entry.containers.some((c) => c.cpu?.usageNanoCores === undefined)) return undefined;
   return {
     metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace, creationTimestamp: new Date().toISOString(), labels: pod.metadata.labels ?? {} },
     timestamp: entry.cpu?.time ?? entry.containers[0]?.cpu?.time ?? new Date().toISOString(),
@@ -144,7 +145,7 @@ export async function handleMetrics(h: HandlerContext): Promise<void> {
     const nodes = verb === 'get' ? [await nodeStore.get('', name).catch(() => { throw notFound(name); })] : await listAll(h, 'nodes', '');
     const items = (await Promise.all(nodes.map(async (n) => {
       const s = await fetchSummary(n, creds);
-      return s ? nodeMetrics(n, s) : undefined;
+      return s && s.node.cpu?.usageNanoCores !== undefined ? nodeMetrics(n, s) : undefined;
     }))).filter((m): m is Obj => !!m);
     if (verb === 'get') {
       if (!items[0]) throw notFound(name);
