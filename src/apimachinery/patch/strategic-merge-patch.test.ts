@@ -68,9 +68,28 @@ describe('strategicMergePatch', () => {
       check: (o) => assert.deepEqual(containers(o).map((c: any) => c.name), ['web', 'sidecar', 'log']),
     },
     {
+      // Upstream's mergeSortedSlice: a server-only item (sidecar) precedes a patch item only when both are live and
+      // it came first there; the new init is not live, so the patch order runs first.
       name: '$setElementOrder puts a new item where the patch says',
       patch: { spec: { template: { spec: { '$setElementOrder/containers': [{ name: 'init' }, { name: 'web' }], containers: [{ name: 'init', image: 'busybox' }] } } } },
-      check: (o) => assert.deepEqual(containers(o).map((c: any) => c.name), ['sidecar', 'init', 'web']),
+      check: (o) => assert.deepEqual(containers(o).map((c: any) => c.name), ['init', 'web', 'sidecar']),
+    },
+    {
+      // kubectl apply of a file with only C after A and B were added outside it: the new C leads, the live A and B
+      // follow in their live order (the old tie-break put them first).
+      name: '$setElementOrder puts new patch items before server-only ones',
+      patch: { spec: { template: { spec: { containers: [{ name: 'web', '$setElementOrder/env': [{ name: 'C' }], env: [{ name: 'C', value: '3' }] }] } } } },
+      check: (o) => assert.deepEqual(containers(o)[0].env.map((e: any) => e.name), ['C', 'A', 'B']),
+    },
+    {
+      name: '$setElementOrder interleaves a server-only item that came first live',
+      patch: { spec: { template: { spec: { containers: [{ name: 'web', '$setElementOrder/env': [{ name: 'B' }, { name: 'N' }], env: [{ name: 'N', value: 'n' }] }] } } } },
+      check: (o) => assert.deepEqual(containers(o)[0].env.map((e: any) => e.name), ['A', 'B', 'N']),
+    },
+    {
+      name: '$setElementOrder on primitives: a new value precedes the server-only ones',
+      patch: { metadata: { '$setElementOrder/finalizers': ['n.io/new'], finalizers: ['n.io/new'] } },
+      check: (o) => assert.deepEqual(o.metadata.finalizers, ['n.io/new', 'a.io/x']),
     },
     {
       name: 'ports merge by containerPort',
@@ -273,7 +292,8 @@ describe('createThreeWayMergePatch (client-side apply)', () => {
     assert.deepEqual(out.metadata.labels, { app: 'web' }, 'label dropped from the file is removed');
     assert.equal(out.spec.replicas, 3);
     assert.equal(containers(out)[0].image, 'nginx:2');
-    assert.deepEqual(containers(out)[0].env, [{ name: 'B', value: '2' }, { name: 'C', value: '3' }], 'env A was applied before and is now gone; B was never applied');
+    // C is new, so it leads; B (never applied, only live) follows, as upstream's mergeSortedSlice orders them.
+    assert.deepEqual(containers(out)[0].env, [{ name: 'C', value: '3' }, { name: 'B', value: '2' }], 'env A was applied before and is now gone; B was never applied');
     assert.deepEqual(containers(out).map((c: any) => c.name), ['web', 'sidecar'], 'the injected sidecar stays');
     assert.equal(out.metadata.annotations.keep, 'me');
   });

@@ -211,8 +211,9 @@ function reorder(list: unknown[], order: unknown[], serverOrder: unknown[], patc
   left.sort((a, b) => pos(orderIdx, a) - pos(orderIdx, b));
   right.sort((a, b) => pos(serverIdx, a) - pos(serverIdx, b));
 
-  // Merge the two sorted runs: a patch-ordered item goes first only when both are known to the server and it came
-  // earlier there; otherwise the server-only item does.
+  // Merge the two sorted runs as upstream's mergeSortedSlice inserts server-only items into the patch list: a
+  // server-only item goes first only when both are in the live list and it came earlier there; otherwise (say, the
+  // patch item is new) the patch item does.
   const out: unknown[] = [];
   let i = 0;
   let j = 0;
@@ -222,8 +223,8 @@ function reorder(list: unknown[], order: unknown[], serverOrder: unknown[], patc
     else {
       const li = serverIdx.get(keyOf(left[i]));
       const ri = serverIdx.get(keyOf(right[j]));
-      if (li !== undefined && ri !== undefined && li < ri) out.push(left[i++]);
-      else out.push(right[j++]);
+      if (li !== undefined && ri !== undefined && ri < li) out.push(right[j++]);
+      else out.push(left[i++]);
     }
   }
   return out;
