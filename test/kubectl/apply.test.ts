@@ -147,6 +147,16 @@ describe('kubectl apply, diff, dry run, explain', { concurrency: false }, () => 
         assert.equal((await h.get(`${D}/web`)).spec.template.spec.containers[0].env, undefined);
       });
 
+      test('client-side apply orders a list like upstream: new entries from the file before entries only the server has', async () => {
+        const dep = (env: string[]) => DEP_V1.replace('name: web\n  labels', 'name: ordered\n  labels')
+          .replace(/ {8}env:\n(?: {8}- .*\n)+/, `        env:\n${env.map((n) => `        - {name: ${n}, value: "1"}\n`).join('')}`);
+        await h.ok(v, ['-n', ns, 'apply', '-f', '-'], { input: dep(['A']) });
+        await h.ok(v, ['-n', ns, 'set', 'env', 'deploy/ordered', '-c', 'nginx', 'Z=1']);
+        await h.ok(v, ['-n', ns, 'apply', '-f', '-'], { input: dep(['NEW', 'A']) });
+        const env = (await h.get(`${D}/ordered`)).spec.template.spec.containers[0].env.map((e: any) => e.name);
+        assert.deepEqual(env, ['NEW', 'A', 'Z'], 'as mergeSortedSlice: Z is placed by its live position after A');
+      });
+
       test('a Service applied twice keeps its cluster IP and node port', async () => {
         assert.match(await h.ok(v, ['-n', ns, 'apply', '-f', '-'], { input: SVC(8080) }), /^service\/web created$/m);
         const before = await h.get(`/api/v1/namespaces/${ns}/services/web`);
