@@ -58,7 +58,8 @@ function mountSource(vol: PreparedVolume, subPath: string, containerName: string
   // A configMap/secret key is a symlink into ..data: resolve it on the host, and keep it inside the volume.
   const real = realpathSync(p);
   const base = realpathSync(vol.hostPath);
-  if (relative(base, real).startsWith('..')) throw new ContainerConfigError(`subPath ${JSON.stringify(subPath)} escapes volume "${vol.name}"`);
+  const rel = relative(base, real);
+  if (rel === '..' || rel.startsWith('../')) throw new ContainerConfigError(`subPath ${JSON.stringify(subPath)} escapes volume "${vol.name}"`);
   return real;
 }
 

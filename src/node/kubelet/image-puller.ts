@@ -1,7 +1,8 @@
 /**
  * ImagePuller: makes a container's image present per its imagePullPolicy, as the kubelet's image manager:
  *  - Never: present or ErrImageNeverPull;
- *  - IfNotPresent: pulled only when absent; Always: always pulled (a pull of an unchanged image is cheap);
+ *  - IfNotPresent: pulled only when absent; Always: always pulled (a pull of an unchanged image is cheap) — but
+ *    when that pull fails and the image is present, the local copy is used, so offline nodes run `image: nginx`;
  *  - credentials come from the pod's imagePullSecrets (kubernetes.io/dockerconfigjson or dockercfg) matching the
  *    image's registry; each matching credential is tried, then an anonymous pull;
  *  - failures are ErrImagePull, and retries back off (ImagePullBackOff) 10 s doubling to 5 min;
@@ -124,6 +125,16 @@ export class ImagePuller {
       }
     }
     const detail = (lastErr as { details?: string }).details ?? (lastErr as Error).message;
+    if (policy === 'Always') {
+      // Offline nodes (the seed's `image: nginx` means Always): a failed pull of an image that is present uses the
+      // local copy, where upstream would fail with ErrImagePull.
+      const local = (await this.cri.imageStatus(image, { timeoutMs: 30_000 })).image;
+      if (local) {
+        event('Normal', 'Pulled', `Container image "${image}" already present on machine; the pull failed: ${detail}`);
+        this.failedAt.delete(key);
+        return { ok: true, imageRef: local.id };
+      }
+    }
     const message = `Failed to pull image "${image}": ${detail}`;
     event('Warning', 'Failed', message);
     event('Warning', 'Failed', 'Error: ErrImagePull');

@@ -460,7 +460,9 @@ export class PodSyncer {
     const uid = pod.metadata!.uid!;
     const grace = this.grace(pod);
     const running = (rt?.containers ?? []).filter((c) => c.state === 'CONTAINER_RUNNING');
+    const t0 = Date.now();
     await this.killContainers(pod, running, grace);
+    const t1 = Date.now();
     if (running.length) {
       await this.d.cache.refresh();
       await this.writeStatus(pod).catch(() => undefined);
@@ -473,6 +475,7 @@ export class PodSyncer {
       if (!isCode(err, 404, 409)) throw err;
     }
     this.forget(uid);
+    log.debug('pod terminated', { pod: `${namespace}/${name}`, killMs: t1 - t0, totalMs: Date.now() - t0 });
   }
 
   /** The termination message of an exited container (its file, or the log tail with FallbackToLogsOnError). */
