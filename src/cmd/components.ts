@@ -45,7 +45,11 @@ function elect(client: Client, name: string, identity: string, signal: AbortSign
     },
     onStoppedLeading: () => log.info(`stopped leading ${name}`, { identity }),
   });
-  return elector.run(signal);
+  // A component that loses its lease (an overloaded event loop can miss the renew deadline) campaigns again rather
+  // than staying stopped: in one process there is no supervisor to restart it, as there is for kube-scheduler.
+  return (async () => {
+    while (!signal.aborted) await elector.run(signal);
+  })();
 }
 
 /** Starts the enabled components in the background (cluster DNS is bound before this resolves). */

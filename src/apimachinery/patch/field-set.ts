@@ -119,9 +119,13 @@ export class FieldSet {
     return this.difference(other).isEmpty() && other.difference(this).isEmpty();
   }
 
-  /** Drops children that hold no paths. */
+  /**
+   * Drops children that hold no paths. Only called on the results of the set operations above, whose children were
+   * pruned when they were built: such a child is empty exactly when it is no member and has no children, so the check
+   * is O(1) per child instead of a walk of its subtree at every level.
+   */
   private pruned(): this {
-    for (const [pe, c] of this.children) if (!c.member && c.isEmpty()) this.children.delete(pe);
+    for (const [pe, c] of this.children) if (!c.member && c.children.size === 0) this.children.delete(pe);
     return this;
   }
 

@@ -83,7 +83,7 @@ export class ApiServer {
       if (VIRTUAL.has(info.resource) || info.group === 'metrics.k8s.io') continue;
       const store = new GenericStore(strategies.get(info)!, backend, this.opts.hooks, (name) => this.namespaces.lookup(name, () => this.storeFor('', 'namespaces').get('', name)));
       this.stores.set(info, store);
-      const cache = new WatchCache(backend, store.prefix, store.decode);
+      const cache = new WatchCache(backend, store.prefix, store.decode, (kv) => store.rawJson(kv));
       cache.start(revision);
       this.caches.set(info, cache);
     }

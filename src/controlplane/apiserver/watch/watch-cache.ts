@@ -23,6 +23,65 @@ export interface ApiEvent {
   line?: string;
 }
 
+/** Decodes a stored value into an API object carrying its resourceVersion. */
+export type Decoder = (kv: KeyValue) => Obj;
+
+/** Serialises a stored value as JSON with its resourceVersion, without a parse when it can. */
+export type RawEncoder = (kv: KeyValue) => string;
+
+const RING_SIZE = 2048;
+
+/**
+ * A storage event turned into an API event on demand: a resource nobody watches pays nothing per write, and the
+ * JSON line for plain watchers comes from the stored bytes rather than a parse and a re-serialisation.
+ */
+class LazyEvent implements ApiEvent {
+  readonly type: ApiEvent['type'];
+  readonly revision: number;
+  private obj?: Obj;
+  private before?: Obj;
+  private text?: string;
+
+  constructor(private readonly kv: KeyValue, private readonly prevKv: KeyValue | undefined, private readonly decode: Decoder, private readonly raw: RawEncoder, type: ApiEvent['type']) {
+    this.type = type;
+    this.revision = kv.modRevision;
+  }
+
+  /** The stored value the event shows: the new value, or for a delete the last value at the delete's revision. */
+  private shown(): KeyValue {
+    return this.type === 'DELETED' ? { ...this.prevKv!, modRevision: this.kv.modRevision } : this.kv;
+  }
+
+  get object(): Obj {
+    return (this.obj ??= this.decode(this.shown()));
+  }
+
+  get prev(): Obj | undefined {
+    if (this.type === 'ADDED') return undefined;
+    if (this.type === 'DELETED') return this.object;
+    return (this.before ??= this.decode(this.prevKv!));
+  }
+
+  get line(): string {
+    return (this.text ??= `{"type":"${this.type}","object":${this.raw(this.shown())}}\n`);
+  }
+}
+
+/** The JSON line of a plain watch event, built once and shared by every watcher. */
+export function eventLine(ev: ApiEvent): string {
+  return ev.line ?? (ev.line = `{"type":"${ev.type}","object":${JSON.stringify(ev.object)}}\n`);
+}
+
+/** Converts storage events into API events (decoded lazily). */
+export function toApiEvents(events: WatchEvent[], decode: Decoder, raw: RawEncoder = (kv) => JSON.stringify(decode(kv))): ApiEvent[] {
+  const out: ApiEvent[] = [];
+  for (const e of events) {
+    if (e.type === 'put') out.push(new LazyEvent(e.kv, e.prevKv, decode, raw, e.prevKv ? 'MODIFIED' : 'ADDED'));
+    else if (e.prevKv) out.push(new LazyEvent(e.kv, e.prevKv, decode, raw, 'DELETED'));
+  }
+  return out;
+}
+
 /** A subscriber's callbacks. */
 export interface Subscriber {
   onEvents(events: ApiEvent[]): void;
@@ -30,33 +89,6 @@ export interface Subscriber {
   onError(err: Error): void;
   /** Progress: everything up to `revision` has been delivered. */
   onProgress?(revision: number): void;
-}
-
-/** Decodes a stored value into an API object carrying its resourceVersion. */
-export type Decoder = (kv: KeyValue) => Obj;
-
-const RING_SIZE = 2048;
-
-/** Builds (once) the JSON line of a plain watch event. */
-export function eventLine(ev: ApiEvent): string {
-  return (ev.line ??= `{"type":"${ev.type}","object":${JSON.stringify(ev.object)}}\n`);
-}
-
-/** Converts storage events into API events. */
-export function toApiEvents(events: WatchEvent[], decode: Decoder): ApiEvent[] {
-  const out: ApiEvent[] = [];
-  for (const e of events) {
-    if (e.type === 'put') {
-      const object = decode(e.kv);
-      if (e.prevKv) out.push({ type: 'MODIFIED', revision: e.kv.modRevision, object, prev: decode(e.prevKv) });
-      else out.push({ type: 'ADDED', revision: e.kv.modRevision, object });
-    } else if (e.prevKv) {
-      // A deleted object is reported with its last state and the delete's resourceVersion, as kube-apiserver does.
-      const object = decode({ ...e.prevKv, modRevision: e.kv.modRevision });
-      out.push({ type: 'DELETED', revision: e.kv.modRevision, object, prev: object });
-    }
-  }
-  return out;
 }
 
 /** The per-resource cache and fan-out. */
@@ -70,7 +102,7 @@ export class WatchCache {
   private latest = 0;
   private failed?: Error;
 
-  constructor(private readonly backend: Backend, private readonly prefix: string, private readonly decode: Decoder) {}
+  constructor(private readonly backend: Backend, private readonly prefix: string, private readonly decode: Decoder, private readonly raw?: RawEncoder) {}
 
   /** Starts the storage watch after `revision` (normally the store's current revision at server start). */
   start(revision: number): void {
@@ -79,7 +111,7 @@ export class WatchCache {
     this.backend.watch(this.prefix, {
       afterRevision: revision,
       signal: this.abort.signal,
-      onEvents: (events) => this.dispatch(toApiEvents(events, this.decode), events[events.length - 1]?.kv.modRevision),
+      onEvents: (events) => this.dispatch(toApiEvents(events, this.decode, this.raw), events[events.length - 1]?.kv.modRevision),
       onProgress: (rev) => {
         if (rev > this.latest) this.latest = rev;
         for (const s of this.subscribers) s.onProgress?.(rev);
@@ -160,7 +192,7 @@ export class WatchCache {
     this.backend.watch(this.prefix, {
       afterRevision,
       signal: ac.signal,
-      onEvents: (events) => sub.onEvents(toApiEvents(events, this.decode)),
+      onEvents: (events) => sub.onEvents(toApiEvents(events, this.decode, this.raw)),
       onProgress: (rev) => sub.onProgress?.(rev),
       onError: (err) => sub.onError(err instanceof CompactedError ? gone(`too old resource version: ${afterRevision} (${err.compacted})`) : err),
     });
