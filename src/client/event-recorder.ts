@@ -84,6 +84,8 @@ export class EventRecorder {
   private idleWaiters: (() => void)[] = [];
   private seq = 0;
   private readonly buckets = new Map<string, Bucket>();
+  private dropped = 0;
+  private lastDropLog = -Infinity;
 
   constructor(client: Client, private readonly opts: EventRecorderOptions) {
     this.events = client.resource('', 'v1', 'events');
@@ -110,7 +112,13 @@ export class EventRecorder {
       this.cache.delete(key); // move to the most-recently-used end
     } else {
       if (this.pending >= this.maxPending) {
-        log.warn('dropping event: too many writes pending', { reason, object: `${ref.namespace ?? ''}/${ref.name ?? ''}` });
+        // One line per burst, not one per dropped event: under overload the log would add to the overload.
+        this.dropped++;
+        if (now - this.lastDropLog >= 10_000) {
+          log.warn('dropping events: too many writes pending', { dropped: this.dropped, lastReason: reason });
+          this.dropped = 0;
+          this.lastDropLog = now;
+        }
         return;
       }
       const namespace = ref.namespace || 'default';
