@@ -5,8 +5,9 @@ import { serverCommand } from './server.js';
 import { UsageError } from './flags.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
-  server: { run: serverCommand, help: 'Run the control plane (API server, and later scheduler, controllers, DNS)' },
+  server: { run: serverCommand, help: 'Run the control plane: API server, scheduler, controller manager, cluster DNS' },
   agent: { run: async (argv) => (await import('./agent.js')).agentCommand(argv), help: 'Run a node agent (today only --simulate N: kwok-like nodes for scale tests)' },
+  images: { run: async (argv) => (await import('./images.js')).imagesCommand(argv), help: 'Import image archives into a node\'s runtime offline, or list its images' },
 };
 
 function help(): string {
