@@ -11,6 +11,7 @@
  */
 import type { Container, Pod, Probe } from 'kubernetes-types/core/v1.js';
 import type { CriClient } from '../../cri/index.js';
+import { logger } from '../../../util/log.js';
 import { runExec, runGrpc, runHttpGet, runTcp, type ProbeResult } from './handlers.js';
 
 /** The three probe kinds. */
@@ -42,6 +43,7 @@ interface Worker {
 /** Reports a probe failure event: (pod, container, message). */
 export type UnhealthyReporter = (pod: Pod, container: Container, type: ProbeType, message: string) => void;
 
+const log = logger('kubelet');
 const label: Record<ProbeType, string> = { liveness: 'Liveness', readiness: 'Readiness', startup: 'Startup' };
 
 /** Runs probes; see the module comment. */
@@ -161,6 +163,7 @@ export class ProbeManager {
         w.running = false;
       }
       if (w.stopped) return;
+      if (log.enabled('debug')) log.debug('probe', { type: w.type, container: w.target.container.name, ok: res.ok, message: res.message.slice(0, 200) });
       const before = w.result;
       if (res.ok) {
         w.failures = 0;
