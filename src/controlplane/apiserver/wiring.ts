@@ -13,7 +13,8 @@ import { validateCreate, validateUpdate } from '../../api/validation-registry.js
 import { applyJsonPatch } from '../../apimachinery/patch/json-patch.js';
 import { applyMergePatch } from '../../apimachinery/patch/merge-patch.js';
 import { strategicMergePatch } from '../../apimachinery/patch/strategic-merge-patch.js';
-import { applyPatch, updateManagedFields } from '../../apimachinery/patch/apply.js';
+import { applyPatch, ConflictError, updateManagedFields } from '../../apimachinery/patch/apply.js';
+import { allowedConflictsFromLastApplied, CSA_UPGRADING_MANAGER } from './csa-upgrade.js';
 import { badRequest } from '../../apimachinery/errors/status-error.js';
 import { findKind, groupVersion } from '../../api/resources.js';
 
@@ -65,8 +66,18 @@ export const patcher: Patcher = {
       throw badRequest(`the apply configuration must have apiVersion ${apiVersion} and kind ${kind}, got ${String(applied.apiVersion)} ${String(applied.kind)}`);
     }
     const schema = patchSchemaFor(typeIdOf(info.group, info.version, kind, info.typeId));
-    const { object } = applyPatch(live, applied, { manager: opts.manager, force: opts.force, schema, apiVersion, now: opts.now, subresource: opts.subresource, ignore });
-    return object as Obj;
+    const run = (force: boolean) => applyPatch(live, applied, { manager: opts.manager, force, schema, apiVersion, now: opts.now, subresource: opts.subresource, ignore }).object as Obj;
+    try {
+      return run(opts.force);
+    } catch (err) {
+      if (!(err instanceof ConflictError) || opts.manager !== CSA_UPGRADING_MANAGER) throw err;
+      // kubectl taking over what its client-side apply owned: those conflicts are forgiven, the rest still count.
+      const allowed = allowedConflictsFromLastApplied(live, schema, apiVersion);
+      if (!allowed) throw err;
+      const remaining = err.conflicts.filter((c) => !allowed.has(c.field));
+      if (remaining.length > 0) throw new ConflictError(remaining);
+      return run(true);
+    }
   },
 };
 
