@@ -196,6 +196,23 @@ describe('kubectl apply, diff, dry run, explain', { concurrency: false }, () => 
         assert.deepEqual(owners, { kubectl: ['f:b'], other: ['f:a', 'f:b'] }, 'ownership of a moved to other; b is shared');
       });
 
+      test('apply --server-side takes over from client-side apply without --force-conflicts, as the documented upgrade', async () => {
+        const UP = `/api/v1/namespaces/${ns}/configmaps/upgrade`;
+        await h.ok(v, ['-n', ns, 'apply', '-f', '-'], { input: CM({ a: '1', b: '2' }, 'upgrade') });
+        // Another manager than kubectl does not inherit client-side apply's fields.
+        const other = await h.fails(v, ['-n', ns, 'apply', '--server-side', '--field-manager=someone', '-f', '-'], { input: CM({ a: '9', b: '2' }, 'upgrade') });
+        assert.match(other.stderr, /conflict with "kubectl-client-side-apply"/);
+        assert.match(await h.ok(v, ['-n', ns, 'apply', '--server-side', '-f', '-'], { input: CM({ a: '10', b: '2' }, 'upgrade') }), /^configmap\/upgrade serverside-applied$/m);
+        const cm = await h.get(UP);
+        assert.deepEqual(cm.data, { a: '10', b: '2' });
+        const managers = cm.metadata.managedFields.map((m: any) => m.manager);
+        assert.ok(managers.includes('kubectl') && !managers.includes('kubectl-client-side-apply'), `kubectl migrated the ownership: ${managers}`);
+        // A field changed since the last apply by someone else is theirs: that conflict stands.
+        await h.ok(v, ['-n', ns, 'patch', 'cm', 'upgrade', '--type=merge', '-p', '{"data":{"b":"changed"}}']);
+        const drift = await h.fails(v, ['-n', ns, 'apply', '--server-side', '-f', '-'], { input: CM({ a: '10', b: '3' }, 'upgrade') });
+        assert.match(drift.stderr, /conflict with "kubectl-patch" using v1: \.data\.b/);
+      });
+
       test('server-side apply conflicts on the wire: 409 with FieldManagerConflict causes', async () => {
         const r = await h.req('PATCH', `/api/v1/namespaces/${ns}/configmaps/cfg?fieldManager=third`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { a: '99' } },
           { 'content-type': 'application/apply-patch+yaml' });
