@@ -9,7 +9,7 @@
  * Both are idempotent (`ip route replace`) and removed by {@link removeClusterRoutes}.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { parseIpv4Cidr, ipv4ToString } from '../runtime/index.js';
 
 /** Options of {@link ensureClusterRoutes}. */
@@ -55,7 +55,7 @@ export function removeClusterRoutes(opts: ClusterRouteOptions = {}): void {
     }
   }
   // Only delete the interface if it is a bridge with no ports, i.e. ours.
-  if (existsSync(`/sys/class/net/${dev}/bridge`)) {
+  if (existsSync(`/sys/class/net/${dev}/bridge`) && readdirSync(`/sys/class/net/${dev}/brif`).length === 0) {
     try {
       ip(['link', 'del', dev]);
     } catch {
