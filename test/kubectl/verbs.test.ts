@@ -5,7 +5,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALL_VERSIONS, nsName, useServer, versionName } from './harness.js';
@@ -47,6 +47,21 @@ describe('kubectl edit, label, annotate, patch, scale, wait, delete, apply -k', 
         assert.equal(noop.code, 0);
         assert.match(noop.stdout + noop.stderr, /Edit cancelled, no changes made\./);
         assert.equal((await h.get(`${D}/web`)).metadata.resourceVersion, dep.metadata.resourceVersion);
+      });
+
+      test('edit refused by validation stores nothing and keeps a copy with the error', async () => {
+        const before = await h.get(`${D}/web`);
+        const r = await h.fails(v, ['-n', ns, 'edit', 'deploy', 'web'], { env: { KUBE_EDITOR: 'sed -i s/replicas:\\ 4/replicas:\\ -1/' } });
+        assert.match(r.stderr, /deployments\.apps "web" is invalid/);
+        assert.match(r.stderr, /Edit cancelled, no valid changes were saved\./);
+        const copy = /A copy of your changes has been stored to "([^"]+)"/.exec(r.stderr)?.[1];
+        assert.ok(copy, r.stderr);
+        try {
+          assert.match(readFileSync(copy, 'utf8'), /spec\.replicas: Invalid value: -1: must be greater than or equal to 0/);
+        } finally {
+          rmSync(copy, { force: true });
+        }
+        assert.equal((await h.get(`${D}/web`)).metadata.resourceVersion, before.metadata.resourceVersion);
       });
 
       // (kubectl 1.27 prints `annotate`, later versions `annotated`.)
@@ -160,6 +175,20 @@ describe('kubectl edit, label, annotate, patch, scale, wait, delete, apply -k', 
         assert.equal(g.code, 0, g.stderr);
         assert.match(g.stdout, /^pod\/w1 condition met$/m);
         assert.equal((await h.run(v, ['-n', ns, 'wait', '--for=delete', 'pod/never', '--timeout=2s'])).code, 0, 'waiting for a missing object to go is immediate');
+      });
+
+      test('rollout status follows the deployment status until it is rolled out', async () => {
+        await h.create(D, deployment('roll', 2));
+        const status = h.run(v, ['-n', ns, 'rollout', 'status', 'deploy/roll', '--timeout=30s']);
+        await new Promise((r) => setTimeout(r, 700));
+        await h.setStatus(`${D}/roll`, { observedGeneration: 1, replicas: 2, updatedReplicas: 2, availableReplicas: 0, unavailableReplicas: 2 });
+        await new Promise((r) => setTimeout(r, 500));
+        await h.setStatus(`${D}/roll`, { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2, unavailableReplicas: null,
+          conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' }, { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }] });
+        const r = await status;
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /Waiting for deployment "roll" rollout to finish: 0 of 2 updated replicas are available\.\.\./);
+        assert.match(r.stdout, /deployment "roll" successfully rolled out/);
       });
 
       test('delete --cascade stores the propagation policy: foreground and orphan finalizers, background removes', async () => {
