@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
+import { CriPodRuntimeIndex } from '../../src/node/kubelet/index.js';
 import { waitForHttp } from '../support/containerd.js';
 import { containerStatus, kubeletSkipReason, runningReady, startKubeletHarness, type KubeletHarness } from './kubelet-harness.js';
 
@@ -163,9 +164,10 @@ spec:
               { name: 'MEM_LIMIT_MI', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: '1Mi' } } },
             ],
             resources: { limits: { memory: '64Mi', cpu: '200m' } },
+            volumeMounts: [{ name: 'mem', mountPath: '/mem' }],
           },
         ],
-        volumes: [{ name: 'shared', emptyDir: {} }],
+        volumes: [{ name: 'shared', emptyDir: {} }, { name: 'mem', emptyDir: { medium: 'Memory', sizeLimit: '8Mi' } }],
       },
     });
     const pod = await h.waitPod('duo', 'Running and Ready', runningReady);
@@ -179,6 +181,19 @@ spec:
     assert.match(env, /^GREETING=hi duo$/m);
     assert.match(env, /^MEM_LIMIT_MI=64$/m);
     assert.match(env, /^KUBERNETES_SERVICE_HOST=/m);
+    assert.match(await exec(pod, 'client', ['cat', '/proc/mounts']), /^tmpfs \/mem tmpfs .*size=8192k/m);
+    // The runtime index the kubelet server uses finds the pod, its containers and their CRI log files.
+    const index = new CriPodRuntimeIndex(h.ctrd.client, { dataDir: h.dataDir });
+    const info = await index.findPod('default', 'duo');
+    assert.equal(info?.uid, pod.metadata!.uid);
+    assert.equal(info?.sandboxState, 'SANDBOX_READY');
+    const web = await index.findContainer('default', 'duo', 'web');
+    assert.equal(`containerd://${web?.id}`, containerStatus(pod, 'web')!.containerID);
+    assert.equal(web?.logPath, join(h.dataDir, 'pods', pod.metadata!.uid!, 'logs', 'web', '0.log'));
+    assert.ok(existsSync(web!.logPath));
+    assert.equal(await index.findContainer('default', 'duo'), undefined, 'two app containers: a name is needed');
+    assert.equal((await index.findContainer('default', 'duo', 'init-a'))?.isInit, true);
+    assert.deepEqual(index.podVolumes(pod.metadata!.uid!).map((v) => v.name).sort(), ['mem', 'shared']);
     const inits = pod.status!.initContainerStatuses!;
     assert.deepEqual(inits.map((s) => [s.name, s.state?.terminated?.reason, s.state?.terminated?.exitCode]), [['init-a', 'Completed', 0], ['init-b', 'Completed', 0]]);
     assert.equal(pod.status!.conditions!.find((c) => c.type === 'Initialized')!.status, 'True');

@@ -141,7 +141,7 @@ export class PodSyncer {
       await this.writeStatus(pod);
       return;
     }
-    await this.syncRunning(pod, rt);
+    if (await this.syncRunning(pod, rt)) await this.d.cache.refresh();
     const status = await this.writeStatus(pod);
     if (status && TERMINAL.has(status.phase ?? '')) {
       // Finished (restartPolicy Never/OnFailure): stop what is left; the sandbox stays until deletion.
@@ -203,9 +203,11 @@ export class PodSyncer {
     return file;
   }
 
-  private async syncRunning(pod: Pod, rt: RuntimePod | undefined): Promise<void> {
+  /** Takes the next steps for a running pod; true when it changed anything in the runtime. */
+  private async syncRunning(pod: Pod, rt: RuntimePod | undefined): Promise<boolean> {
     const uid = pod.metadata!.uid!;
     const waiting = new Map<string, WaitingReason>();
+    let acted = false;
     this.waiting.set(uid, waiting);
     const policy = pod.spec?.restartPolicy ?? 'Always';
     let sandbox = rt?.sandboxes[0];
@@ -214,7 +216,8 @@ export class PodSyncer {
       if (sandbox) {
         await this.killContainers(pod, (rt?.containers ?? []).filter((c) => c.state === 'CONTAINER_RUNNING'), MIN_GRACE_S);
         await this.d.cri.stopPodSandbox(sandbox.id).catch((err) => { if (!isNotFound(err)) throw err; });
-        if (policy === 'Never' && rt?.containers.some((c) => !c.isInit)) return;
+        acted = true;
+        if (policy === 'Never' && rt?.containers.some((c) => !c.isInit)) return acted;
       }
     }
     try {
@@ -223,7 +226,7 @@ export class PodSyncer {
       if (!(err instanceof VolumeError)) throw err;
       this.d.recorder.event(pod, 'Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${err.volume}" : ${err.message}`);
       this.d.requeue(uid, 2000);
-      return;
+      return acted;
     }
     if (!ready) {
       const attempt = sandbox ? sandbox.attempt + 1 : 0;
@@ -231,7 +234,7 @@ export class PodSyncer {
       const wait = this.backoff.remaining(key, Date.now());
       if (wait > 0) {
         this.d.requeue(uid, wait);
-        return;
+        return acted;
       }
       const cfg = this.sandboxConfigFor(pod, attempt);
       mkdirSync(join(this.podDir(uid), 'logs'), { recursive: true });
@@ -242,7 +245,7 @@ export class PodSyncer {
         this.d.recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errText(err)}`);
         this.backoff.next(key);
         this.d.requeue(uid, this.backoff.delay(key));
-        return;
+        return acted;
       }
       let ip = '';
       try {
@@ -250,6 +253,7 @@ export class PodSyncer {
       } catch (err) {
         log.warn('cannot read sandbox status', { pod: uid, err });
       }
+      acted = true;
       sandbox = {
         id, podUid: uid, namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '', attempt, state: 'SANDBOX_READY',
         createdAt: Date.now(), ip, cgroupParent: podCgroupParent(this.d.cgroupRoot, pod),
@@ -267,16 +271,17 @@ export class PodSyncer {
     for (const c of pod.spec?.initContainers ?? []) {
       const inst = inSandbox(c.name, true)[0];
       const last = inst ?? anyInstance(c.name, true)[0];
-      if (inst?.state === 'CONTAINER_RUNNING') return;
+      if (inst?.state === 'CONTAINER_RUNNING') return acted;
       if (inst?.state === 'CONTAINER_EXITED' && inst.exitCode === 0) continue;
       if (inst?.state === 'CONTAINER_EXITED') {
-        if (policy === 'Never') return;
-        if (!this.mayRestart(pod, c, inst, true, waiting)) return;
+        if (policy === 'Never') return acted;
+        if (!this.mayRestart(pod, c, inst, true, waiting)) return acted;
       }
       if (inst?.state === 'CONTAINER_CREATED' || inst?.state === 'CONTAINER_UNKNOWN') await this.d.cri.removeContainer(inst.id).catch(() => undefined);
       const restartCount = last ? last.restartCount + (inst?.state === 'CONTAINER_EXITED' ? 1 : 0) : 0;
+      acted = true;
       await this.startContainer(pod, c, sb, sbCfg, { isInit: true, attempt: last ? last.attempt + 1 : 0, restartCount }, waiting);
-      return;
+      return acted;
     }
 
     // App containers.
@@ -292,6 +297,7 @@ export class PodSyncer {
           continue;
         }
         const msg = changed ? `Container ${c.name} definition changed, will be restarted` : `Container ${c.name} failed ${failed} probe, will be restarted`;
+        acted = true;
         await this.killContainer(pod, c, inst, this.grace(pod), msg);
         await this.d.cache.refresh();
         inst = this.d.cache.pod(uid)?.containers.find((x) => x.id === inst!.id) ?? inst;
@@ -306,6 +312,7 @@ export class PodSyncer {
       }
       const last = inst ?? all[0];
       if (!last) {
+        acted = true;
         await this.startContainer(pod, c, sb, sbCfg, { isInit: false, attempt: 0, restartCount: 0 }, waiting);
         continue;
       }
@@ -313,9 +320,11 @@ export class PodSyncer {
       const restart = policy === 'Always' || (policy === 'OnFailure' && last.exitCode !== 0);
       if (!restart) continue;
       if (!this.mayRestart(pod, c, last, false, waiting)) continue;
+      acted = true;
       await this.startContainer(pod, c, sb, sbCfg, { isInit: false, attempt: last.attempt + 1, restartCount: last.restartCount + 1 }, waiting);
     }
     this.d.probes.sync(pod, targets);
+    return acted;
   }
 
   /** Whether an exited container may restart now; otherwise records CrashLoopBackOff and requeues. */
