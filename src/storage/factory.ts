@@ -3,8 +3,8 @@
  * explicit map is the only place that knows which drivers exist.
  */
 import type { Backend } from './backend.js';
-import { EtcdBackend, type EtcdBackendOptions } from './drivers/etcd/etcd-backend.js';
-import { SqliteBackend, type SqliteBackendOptions } from './drivers/sqlite/sqlite-backend.js';
+import type { EtcdBackendOptions } from './drivers/etcd/etcd-backend.js';
+import type { SqliteBackendOptions } from './drivers/sqlite/sqlite-backend.js';
 
 /** Options for the embedded SQLite store. */
 export type SqliteOpenOptions = { kind: 'sqlite' } & SqliteBackendOptions;
@@ -13,9 +13,11 @@ export type EtcdOpenOptions = { kind: 'etcd' } & EtcdBackendOptions;
 /** What {@link openBackend} accepts: one variant per driver. */
 export type BackendOptions = SqliteOpenOptions | EtcdOpenOptions;
 
+// Drivers are imported when chosen: the etcd client and gRPC alone add ~28 MB to a server that uses SQLite.
 const drivers: { [K in BackendOptions['kind']]: (opts: Extract<BackendOptions, { kind: K }>) => Promise<Backend> } = {
-  sqlite: async (opts) => SqliteBackend.open(opts),
+  sqlite: async (opts) => (await import('./drivers/sqlite/sqlite-backend.js')).SqliteBackend.open(opts),
   etcd: async (opts) => {
+    const { EtcdBackend } = await import('./drivers/etcd/etcd-backend.js');
     const backend = new EtcdBackend(opts);
     try {
       await backend.currentRevision(); // fail now, not on the first request, when etcd is unreachable

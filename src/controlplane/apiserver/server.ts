@@ -27,7 +27,7 @@ import type { Pki } from './pki/pki.js';
 import { userFromCertificate } from './pki/pki.js';
 import { NamespaceCache } from './registry/namespaces/namespace-cache.js';
 import { bootstrap, bootstrapClusterDns } from './bootstrap.js';
-import { OpenApiService, isOpenApiPath } from './openapi/openapi-service.js';
+import type { OpenApiService } from './openapi/openapi-service.js';
 import { schemaFiles } from '../../api/schema/index.js';
 
 const log = logger('apiserver');
@@ -62,7 +62,8 @@ export class ApiServer {
   private namespaces!: NamespaceCache;
   private ready = false;
   private readonly certUsers = new WeakMap<TLSSocket, { name: string; groups: string[] }>();
-  private readonly openapi = new OpenApiService(schemaFiles, RESOURCES, KUBERNETES_VERSION.gitVersion);
+  /** Built on the first OpenAPI request: the generators are ~13 MB of code a server may never need. */
+  private openapi?: Promise<OpenApiService>;
 
   constructor(private readonly opts: ApiServerOptions) {
     this.allocators = makeAllocators(opts.backend, opts.serviceCidr, opts.nodePortRange);
@@ -185,8 +186,9 @@ export class ApiServer {
     if (!user) throw unauthorized();
     const doc = this.discovery.get(path);
     if (doc && req.method === 'GET') return writeJson(res, 200, doc);
-    if (isOpenApiPath(path)) {
-      const out = this.openapi.respond({ path, query: url.searchParams, accept: req.headers.accept, ifNoneMatch: req.headers['if-none-match'] })!;
+    if (path === '/openapi/v2' || path === '/openapi/v3' || path.startsWith('/openapi/v3/')) {
+      this.openapi ??= import('./openapi/openapi-service.js').then((m) => new m.OpenApiService(schemaFiles, RESOURCES, KUBERNETES_VERSION.gitVersion));
+      const out = (await this.openapi).respond({ path, query: url.searchParams, accept: req.headers.accept, ifNoneMatch: req.headers['if-none-match'] })!;
       res.writeHead(out.status, { ...out.headers, 'content-length': out.body.length });
       res.end(out.body);
       return;

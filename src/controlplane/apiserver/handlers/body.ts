@@ -20,7 +20,7 @@ export interface ExpectedKind {
 
 /** Reads, decodes and checks the request's object. Warnings are collected into `warnings`. */
 export async function readObject(h: HandlerContext, expected: ExpectedKind, warnings: string[]): Promise<Obj> {
-  const obj = decodeBody(await readBody(h.req), h.req.headers['content-type']);
+  const obj = await decodeBody(await readBody(h.req), h.req.headers['content-type']);
   const gv = groupVersion(expected.group, expected.version);
   if (obj.apiVersion === undefined && obj.kind === undefined) {
     // DeleteOptions-style bodies and kubectl's scale PUT sometimes omit type meta; fill it in.

@@ -5,7 +5,6 @@
  */
 import YAML from 'yaml';
 import { badRequest, unsupportedMediaType } from '../../../apimachinery/errors/status-error.js';
-import { decodeKubernetesProtobuf } from '../../../api/protobuf/index.js';
 
 /** Output formats the server produces. */
 export type OutputFormat = 'json' | 'table';
@@ -23,7 +22,7 @@ export function mediaType(contentType: string | undefined): string {
 }
 
 /** Decodes a create/update body into a plain object. */
-export function decodeBody(body: Buffer, contentType: string | undefined): Record<string, any> {
+export async function decodeBody(body: Buffer, contentType: string | undefined): Promise<Record<string, any>> {
   const type = mediaType(contentType);
   let value: unknown;
   if (type === 'application/json' || type === '*/*') {
@@ -31,6 +30,8 @@ export function decodeBody(body: Buffer, contentType: string | undefined): Recor
   } else if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') {
     value = parseYaml(body);
   } else if (type === 'application/vnd.kubernetes.protobuf') {
+    // Loaded on the first protobuf body (kubectl 1.32+ `create …`): protobufjs and the type tree cost ~10 MB.
+    const { decodeKubernetesProtobuf } = await import('../../../api/protobuf/index.js');
     value = decodeKubernetesProtobuf(body).object;
   } else {
     throw unsupportedMediaType(contentType ?? '');

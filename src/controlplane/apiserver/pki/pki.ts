@@ -8,7 +8,14 @@ import { promisify } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import forge from 'node-forge';
+import type Forge from 'node-forge';
+
+type ForgeLib = typeof Forge;
+
+/** node-forge is needed only while certificates are created (first start): loaded then, not by every restart (~12 MB). */
+async function loadForge(): Promise<ForgeLib> {
+  return (await import('node-forge')).default;
+}
 
 /** PEM material the server and its clients need. */
 export interface Pki {
@@ -36,7 +43,7 @@ async function newKeyPair(): Promise<{ privatePem: string; publicPem: string }> 
   return { privatePem: privateKey, publicPem: publicKey };
 }
 
-function baseCert(publicPem: string, subject: forge.pki.CertificateField[]): forge.pki.Certificate {
+function baseCert(forge: ForgeLib, publicPem: string, subject: Forge.pki.CertificateField[]): Forge.pki.Certificate {
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicPem);
   // A minimal positive DER integer: top bit clear (positive), first byte non-zero (no padding), even hex length.
@@ -48,11 +55,11 @@ function baseCert(publicPem: string, subject: forge.pki.CertificateField[]): for
   cert.validity.notBefore = now;
   cert.validity.notAfter = new Date(now.getTime() + YEARS * 365 * 24 * 3600 * 1000);
   // UTF8String: names such as `kubelite-ca@1700000000` are not valid PrintableStrings, which Go rejects.
-  cert.setSubject(subject.map((a) => ({ ...a, valueTagClass: forge.asn1.Type.UTF8 as unknown as forge.asn1.Class })));
+  cert.setSubject(subject.map((a) => ({ ...a, valueTagClass: forge.asn1.Type.UTF8 as unknown as Forge.asn1.Class })));
   return cert;
 }
 
-function sign(cert: forge.pki.Certificate, issuerKeyPem: string): string {
+function sign(forge: ForgeLib, cert: Forge.pki.Certificate, issuerKeyPem: string): string {
   cert.sign(forge.pki.privateKeyFromPem(issuerKeyPem), forge.md.sha256.create());
   return forge.pki.certificateToPem(cert);
 }
@@ -67,15 +74,15 @@ export function hostAddresses(): string[] {
 }
 
 async function createCa(): Promise<{ cert: string; key: string }> {
-  const ca = await newKeyPair();
-  const caCert = baseCert(ca.publicPem, [{ name: 'commonName', value: `kubelite-ca@${Math.floor(Date.now() / 1000)}` }]);
+  const [forge, ca] = await Promise.all([loadForge(), newKeyPair()]);
+  const caCert = baseCert(forge, ca.publicPem, [{ name: 'commonName', value: `kubelite-ca@${Math.floor(Date.now() / 1000)}` }]);
   caCert.setIssuer(caCert.subject.attributes);
   caCert.setExtensions([
     { name: 'basicConstraints', cA: true, critical: true },
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  return { cert: sign(caCert, ca.privatePem), key: ca.privatePem };
+  return { cert: sign(forge, caCert, ca.privatePem), key: ca.privatePem };
 }
 
 /** A leaf certificate the CA issues: who it names, and whether it serves or authenticates a client. */
@@ -95,10 +102,10 @@ const LEAVES: Record<'server' | 'admin' | 'kubeletClient', Leaf> = {
 };
 
 async function issue(leaf: Leaf, ca: { cert: string; key: string }, extraNames: { ips: string[]; dns: string[] }): Promise<{ cert: string; key: string }> {
-  const kp = await newKeyPair();
-  const subject: forge.pki.CertificateField[] = [{ name: 'commonName', value: leaf.cn }];
+  const [forge, kp] = await Promise.all([loadForge(), newKeyPair()]);
+  const subject: Forge.pki.CertificateField[] = [{ name: 'commonName', value: leaf.cn }];
   if (leaf.org) subject.push({ name: 'organizationName', value: leaf.org });
-  const cert = baseCert(kp.publicPem, subject);
+  const cert = baseCert(forge, kp.publicPem, subject);
   cert.setIssuer(forge.pki.certificateFromPem(ca.cert).subject.attributes);
   const ext: object[] = [
     { name: 'basicConstraints', cA: false },
@@ -111,7 +118,7 @@ async function issue(leaf: Leaf, ca: { cert: string; key: string }, extraNames: 
     ext.push({ name: 'subjectAltName', altNames: [...dns.map((value) => ({ type: 2, value })), ...ips.map((ip) => ({ type: 7, ip }))] });
   }
   cert.setExtensions(ext);
-  return { cert: sign(cert, ca.key), key: kp.privatePem };
+  return { cert: sign(forge, cert, ca.key), key: kp.privatePem };
 }
 
 /** Reads a certificate/key pair, or undefined when neither file exists; half a pair is an error. */
