@@ -26,12 +26,15 @@ export const CRON_JOBS: GroupVersionResource = { group: 'batch', version: 'v1', 
 export const PERSISTENT_VOLUMES: GroupVersionResource = { group: '', version: 'v1', resource: 'persistentvolumes' };
 export const PERSISTENT_VOLUME_CLAIMS: GroupVersionResource = { group: '', version: 'v1', resource: 'persistentvolumeclaims' };
 export const STORAGE_CLASSES: GroupVersionResource = { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' };
+export const SERVICES: GroupVersionResource = { group: '', version: 'v1', resource: 'services' };
+export const ENDPOINTS: GroupVersionResource = { group: '', version: 'v1', resource: 'endpoints' };
+export const ENDPOINT_SLICES: GroupVersionResource = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' };
 export const LEASES: GroupVersionResource = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' };
 
 /** Every triple above, for harnesses that mirror whole stores. */
 export const KNOWN_RESOURCES: readonly GroupVersionResource[] = [
   PODS, NODES, NAMESPACES, REPLICATION_CONTROLLERS, REPLICA_SETS, DEPLOYMENTS, DAEMON_SETS, STATEFUL_SETS,
-  CONTROLLER_REVISIONS, JOBS, CRON_JOBS, PERSISTENT_VOLUMES, PERSISTENT_VOLUME_CLAIMS, STORAGE_CLASSES, LEASES,
+  CONTROLLER_REVISIONS, JOBS, CRON_JOBS, PERSISTENT_VOLUMES, PERSISTENT_VOLUME_CLAIMS, STORAGE_CLASSES, SERVICES, ENDPOINTS, ENDPOINT_SLICES, LEASES,
 ];
 
 /** The shared (all-namespace) informer of `gvr`. */

@@ -5,8 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Endpoints, Pod, Service } from 'kubernetes-types/core/v1.js';
 import { startControllerHarness } from '../common/controller-harness.js';
-import { PODS } from '../common/resources.js';
-import { ENDPOINTS, SERVICES } from '../endpointslice/endpoint-util.js';
+import { ENDPOINTS, PODS, SERVICES } from '../common/resources.js';
 import { newEndpointsController } from './endpoints-controller.js';
 import { repackSubsets, truncateSubsets } from './repack-subsets.js';
 

@@ -19,12 +19,12 @@ import type { Controller, ControllerContext } from '../common/controller.js';
 import { sameObject } from '../common/canonical-json.js';
 import { isNotFound } from '../common/controller-ref.js';
 import { isPodReady } from '../common/pods.js';
-import { clientOf, informerOf, PODS } from '../common/resources.js';
+import { clientOf, ENDPOINTS, informerOf, PODS, SERVICES } from '../common/resources.js';
 import { runQueue } from '../common/run-queue.js';
 import {
-  ENDPOINTS, findPort, HEADLESS_LABEL, isIPv6, isServiceIPSet, podIPs, podsForService, serviceKeysForPod, serviceKeysForPodUpdate,
-  SERVICES, shouldPodBeInEndpoints, shouldSetHostname,
-} from '../endpointslice/endpoint-util.js';
+  findPort, HEADLESS_LABEL, isIPv6, isServiceIPSet, podIPs, podsForService, serviceKeysForPod, serviceKeysForPodUpdate, shouldPodBeInEndpoints,
+  shouldSetHostname,
+} from '../common/endpoint-util.js';
 import { OVER_CAPACITY_ANNOTATION, repackSubsets, truncateSubsets } from './repack-subsets.js';
 
 const log = logger('endpoint-controller');

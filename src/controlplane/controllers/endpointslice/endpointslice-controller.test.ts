@@ -6,8 +6,7 @@ import assert from 'node:assert/strict';
 import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { startControllerHarness, type ControllerHarness } from '../common/controller-harness.js';
-import { NODES, PODS } from '../common/resources.js';
-import { ENDPOINT_SLICES, SERVICES } from './endpoint-util.js';
+import { ENDPOINT_SLICES, NODES, PODS, SERVICES } from '../common/resources.js';
 import { EndpointSliceController } from './endpointslice-controller.js';
 
 function svc(extra: Partial<Service['spec']> = {}): Service {

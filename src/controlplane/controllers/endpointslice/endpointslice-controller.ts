@@ -17,9 +17,9 @@ import type { Clock } from '../../../util/clock.js';
 import { logger } from '../../../util/log.js';
 import type { Controller, ControllerContext } from '../common/controller.js';
 import { isNotFound } from '../common/controller-ref.js';
-import { clientOf, informerOf, NODES, PODS } from '../common/resources.js';
+import { clientOf, ENDPOINT_SLICES, informerOf, NODES, PODS, SERVICES } from '../common/resources.js';
 import { runQueue } from '../common/run-queue.js';
-import { ENDPOINT_SLICES, podsForService, serviceKeysForPod, serviceKeysForPodUpdate, SERVICES } from './endpoint-util.js';
+import { podsForService, serviceKeysForPod, serviceKeysForPodUpdate } from '../common/endpoint-util.js';
 import { CONTROLLER_NAME, DEFAULT_MAX_ENDPOINTS_PER_SLICE, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_ZONE, reconcileSlices } from './reconciler.js';
 
 const log = logger('endpointslice-controller');

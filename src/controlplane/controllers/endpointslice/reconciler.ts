@@ -16,7 +16,7 @@ import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import { sameObject } from '../common/canonical-json.js';
 import { isPodReady } from '../common/pods.js';
-import { findPort, HEADLESS_LABEL, isIPv6, isServiceIPSet, podIPs, shouldPodBeInEndpoints, shouldSetHostname } from './endpoint-util.js';
+import { findPort, HEADLESS_LABEL, isIPv6, isServiceIPSet, podIPs, shouldPodBeInEndpoints, shouldSetHostname } from '../common/endpoint-util.js';
 
 /** Value of the managed-by label on slices this controller owns. */
 export const CONTROLLER_NAME = 'endpointslice-controller.k8s.io';

@@ -4,17 +4,11 @@
  * Service port resolves on one pod (named target ports), when a pod's hostname is published, which Services select
  * a pod, and whether a pod change can matter to its Services at all.
  *
- * Both controllers import this module; it sits here rather than in common/ only because common/ has another owner.
  */
 import type { Pod, Service, ServicePort } from 'kubernetes-types/core/v1.js';
 import { selectorFromSet } from '../../../apimachinery/labels/selector.js';
 import type { Lister } from '../../../client/index.js';
-import type { GroupVersionResource } from '../common/resources.js';
-import { isPodReady } from '../common/pods.js';
-
-export const SERVICES: GroupVersionResource = { group: '', version: 'v1', resource: 'services' };
-export const ENDPOINTS: GroupVersionResource = { group: '', version: 'v1', resource: 'endpoints' };
-export const ENDPOINT_SLICES: GroupVersionResource = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' };
+import { isPodReady } from './pods.js';
 
 /** Label put on the Endpoints and EndpointSlices of a headless Service (value ""). */
 export const HEADLESS_LABEL = 'service.kubernetes.io/headless';
