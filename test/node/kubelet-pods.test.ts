@@ -308,4 +308,25 @@ spec:
     assert.ok(reasons.includes('Killing:Stopping container c'), reasons.join('\n'));
     console.log(`# graceful deletion with a 4 s grace took ${ms} ms`);
   });
+
+  test('a PersistentVolumeClaim of the local-path class gets a local-path volume on this node, mounted into the pod', async () => {
+    await h.client.resource('', 'v1', 'persistentvolumeclaims').namespace('default').create({
+      apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' },
+      // Named explicitly: the API server does not yet default storageClassName from the default StorageClass.
+      ...{ spec: { storageClassName: 'local-path', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
+    } as never);
+    await h.createPod({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'claimant' },
+      spec: {
+        containers: [{ name: 'c', image: 'busybox:1.36', command: ['sh', '-c', 'echo persisted > /data/f; sleep 3600'], volumeMounts: [{ name: 'd', mountPath: '/data' }] }],
+        volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }],
+      },
+    });
+    const pod = await h.waitPod('claimant', 'Running', runningReady, 45_000);
+    const claim = await h.client.resource('', 'v1', 'persistentvolumeclaims').namespace('default').get('data') as { spec: { volumeName: string } };
+    const pv = await h.client.resource('', 'v1', 'persistentvolumes').get(claim.spec.volumeName) as { spec: { hostPath: { path: string } } };
+    assert.ok(pv.spec.hostPath.path.startsWith(join(h.dataDir, 'storage')), pv.spec.hostPath.path);
+    assert.equal((await exec(pod, 'c', ['cat', '/data/f'])).trim(), 'persisted');
+    assert.equal(readFileSync(join(pv.spec.hostPath.path, 'f'), 'utf8').trim(), 'persisted');
+  });
 });

@@ -9,6 +9,7 @@
  * runtime through a CriPodRuntimeIndex built on the same endpoint and data dir (runtime-index.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import {
   EventRecorder, objectOf, RateLimitingQueue, runWorkers, SharedInformerFactory, type Client,
@@ -27,6 +28,9 @@ import { RuntimeCache } from './runtime-cache.js';
 import { VolumeManager } from './volumes/volume-manager.js';
 
 const log = logger('kubelet');
+
+/** Node annotation read by the local-path provisioner: the directory for this node's hostPath volumes. */
+export const LOCAL_PATH_DIR_ANNOTATION = 'kubelite.io/local-path-dir';
 
 /** Options of {@link runKubelet}. */
 export interface KubeletOptions {
@@ -47,7 +51,10 @@ export interface KubeletOptions {
   nodeIP?: string;
   /** Published as daemonEndpoints.kubeletEndpoint.Port (default 10250); the server helper listens there. */
   kubeletPort?: number;
-  /** Extra annotations on the Node (e.g. the kubelet serving certificate's fingerprint). */
+  /**
+   * Extra annotations on the Node (e.g. the kubelet serving certificate's fingerprint). By default the Node also
+   * carries `kubelite.io/local-path-dir: <dataDir>/storage` for the local-path provisioner.
+   */
   nodeAnnotations?: Record<string, string>;
   /** Called once the Node is registered and the pod informer has synced. */
   onReady?: () => void;
@@ -127,7 +134,9 @@ export async function runKubelet(client: Client, opts: KubeletOptions): Promise<
       requeue,
     });
     const nodeStatus = new NodeStatusManager(client, cri, {
-      nodeName, nodeIP, dataDir, kubeletPort: opts.kubeletPort ?? 10250, podCidr: opts.podCidr, annotations: opts.nodeAnnotations,
+      nodeName, nodeIP, dataDir, kubeletPort: opts.kubeletPort ?? 10250, podCidr: opts.podCidr,
+      // Where the built-in local-path provisioner puts this node's PersistentVolumes.
+      annotations: { [LOCAL_PATH_DIR_ANNOTATION]: join(dataDir, 'storage'), ...opts.nodeAnnotations },
       plegHealthy: () => Date.now() - cache.lastRelistMs < 180_000,
     });
 
