@@ -8,7 +8,7 @@
  * carrying a request are closed when that request finishes — never cut mid-response.
  */
 import http from 'node:http';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import type { Backend, Endpoint } from './route-table.js';
 
 /** Options of a {@link BackendPool}. */
@@ -17,8 +17,13 @@ export interface BackendPoolOptions {
   maxSocketsPerEndpoint?: number;
   /** Idle keep-alive connections kept per endpoint (default 64). */
   maxFreeSocketsPerEndpoint?: number;
-  /** Idle connections are closed after this long (ms, default 60 s, as nginx's upstream `keepalive_timeout`). */
-  idleTimeoutMs?: number;
+  /**
+   * Socket inactivity timeout (ms, default 60 s): an idle pooled connection is closed after it (nginx's upstream
+   * `keepalive_timeout`), and a request whose backend stays silent that long times out (nginx's `proxy_read_timeout`).
+   */
+  timeoutMs?: number;
+  /** Give up connecting to an endpoint after this long (ms, default 5 s); the request then tries another. */
+  connectTimeoutMs?: number;
   /** How long an endpoint that refused a connection is skipped (ms, default 10 s). */
   failTimeoutMs?: number;
   /** Time source (ms), for tests. */
@@ -32,15 +37,37 @@ export class BackendPool {
   private readonly failedUntil = new Map<string, number>();
   private readonly opts: Required<Omit<BackendPoolOptions, 'now'>>;
   private readonly now: () => number;
+  /** For upgrade tunnels: no keep-alive (a tunnel never returns to a pool), same connect timeout. */
+  readonly tunnelAgent: http.Agent;
 
   constructor(opts: BackendPoolOptions = {}) {
     this.opts = {
       maxSocketsPerEndpoint: opts.maxSocketsPerEndpoint ?? 256,
       maxFreeSocketsPerEndpoint: opts.maxFreeSocketsPerEndpoint ?? 64,
-      idleTimeoutMs: opts.idleTimeoutMs ?? 60_000,
+      timeoutMs: opts.timeoutMs ?? 60_000,
+      connectTimeoutMs: opts.connectTimeoutMs ?? 5_000,
       failTimeoutMs: opts.failTimeoutMs ?? 10_000,
     };
     this.now = opts.now ?? Date.now;
+    this.tunnelAgent = new http.Agent({ keepAlive: false });
+    this.tunnelAgent.createConnection = (o: net.NetConnectOpts) => this.connect(o);
+  }
+
+  /** The socket inactivity timeout (ms). */
+  get timeoutMs(): number {
+    return this.opts.timeoutMs;
+  }
+
+  /** Opens a connection with the connect timeout; a timeout fails it with code ECONNTIMEOUT. */
+  private connect(o: net.NetConnectOpts, ep?: Endpoint): Socket {
+    const sock = net.createConnection(o);
+    const timer = setTimeout(() => sock.destroy(codedError(`connect to ${ep?.key ?? 'backend'} timed out after ${this.opts.connectTimeoutMs} ms`, 'ECONNTIMEOUT')), this.opts.connectTimeoutMs);
+    sock.once('connect', () => {
+      clearTimeout(timer);
+      if (ep) this.markOk(ep);
+    });
+    sock.once('close', () => clearTimeout(timer));
+    return sock;
   }
 
   /** The keep-alive agent for an endpoint, created on first use. */
@@ -50,8 +77,10 @@ export class BackendPool {
       // LIFO reuses the most recently used socket, so surplus idle sockets age out instead of all staying warm.
       a = new http.Agent({
         keepAlive: true, maxSockets: this.opts.maxSocketsPerEndpoint, maxFreeSockets: this.opts.maxFreeSocketsPerEndpoint,
-        timeout: this.opts.idleTimeoutMs, scheduling: 'lifo',
+        timeout: this.opts.timeoutMs, scheduling: 'lifo',
       });
+      const endpoint = ep;
+      a.createConnection = (o: net.NetConnectOpts) => this.connect(o, endpoint);
       this.agents.set(ep.key, a);
     }
     return a;
@@ -126,7 +155,13 @@ export class BackendPool {
   close(): void {
     for (const agent of this.agents.values()) retire(agent);
     this.agents.clear();
+    this.tunnelAgent.destroy();
   }
+}
+
+/** An Error with a Node-style `code`, as socket errors carry. */
+export function codedError(message: string, code: string): Error {
+  return Object.assign(new Error(message), { code });
 }
 
 /** Stops an agent keeping sockets: idle ones close now, busy ones after their response. */

@@ -17,7 +17,7 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { logger } from '../util/log.js';
-import { BackendPool } from './backend-pool.js';
+import { BackendPool, codedError } from './backend-pool.js';
 import { RouteTable, type Backend, type Endpoint } from './route-table.js';
 
 const log = logger('ingress');
@@ -31,11 +31,9 @@ export interface Listener {
 
 /** Options of a {@link ReverseProxy}. */
 export interface ReverseProxyOptions {
+  /** The upstream connection pool; its options set the connect timeout (default 5 s) and the inactivity timeout
+   * after which a silent backend gets 504 (default 60 s, nginx's proxy_read_timeout). */
   pool?: BackendPool;
-  /** Give up connecting to one endpoint after this long and try another (ms, default 5 s). */
-  connectTimeoutMs?: number;
-  /** 504 when the backend sends nothing for this long (ms, default 60 s, nginx's proxy_read_timeout). */
-  readTimeoutMs?: number;
   /** Endpoints tried per request (default 3, as nginx tries the next upstream on error). */
   maxAttempts?: number;
 }
@@ -155,25 +153,15 @@ function connectError(code: string | undefined): boolean {
     || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
 }
 
-function codedError(message: string, code: string): Error {
-  return Object.assign(new Error(message), { code });
-}
-
 /** Forwards requests to the backends of the current route table. */
 export class ReverseProxy {
   private table: RouteTable = RouteTable.EMPTY;
   private ready = false;
   readonly pool: BackendPool;
-  private readonly connectTimeoutMs: number;
-  private readonly readTimeoutMs: number;
   private readonly maxAttempts: number;
-  /** The agent for upgrade tunnels: no keep-alive (a tunnel never returns to a pool). */
-  private readonly tunnelAgent = new http.Agent({ keepAlive: false });
 
   constructor(opts: ReverseProxyOptions = {}) {
     this.pool = opts.pool ?? new BackendPool();
-    this.connectTimeoutMs = opts.connectTimeoutMs ?? 5_000;
-    this.readTimeoutMs = opts.readTimeoutMs ?? 60_000;
     this.maxAttempts = opts.maxAttempts ?? 3;
   }
 
@@ -204,43 +192,43 @@ export class ReverseProxy {
       if (log.enabled('debug')) log.debug('no endpoints', { backend: backend.id, reason: backend.reason });
       return reply(res, 503);
     }
-    this.forward(req, res, backend, fwd, undefined);
+    this.forward(req, res, backend, fwd, undefined, 1);
   }
 
-  private forward(req: http.IncomingMessage, res: http.ServerResponse, backend: Backend, fwd: ForwardedRequest, tried: Set<string> | undefined): void {
+  private forward(req: http.IncomingMessage, res: http.ServerResponse, backend: Backend, fwd: ForwardedRequest, tried: Set<string> | undefined, attempt: number): void {
     const ep = this.pool.pick(backend, tried);
     if (!ep) return reply(res, 502);
     const preq = http.request({
       host: ep.address, port: ep.port, method: req.method, path: req.url, headers: fwd.headers, agent: this.pool.agent(ep), setHost: false,
     });
-    let connected = false;
     let responded = false;
     const onClientClose = () => {
       if (!res.writableFinished) preq.destroy();
     };
     res.once('close', onClientClose);
-    preq.on('socket', (sock) => {
-      if (!sock.connecting) {
-        connected = true;
-        if (fwd.hasBody) req.pipe(preq);
-        return;
-      }
-      const timer = setTimeout(() => preq.destroy(codedError(`connect to ${ep.key} timed out`, 'ECONNTIMEOUT')), this.connectTimeoutMs);
-      sock.once('connect', () => {
-        clearTimeout(timer);
-        connected = true;
-        this.pool.markOk(ep);
-        if (fwd.hasBody) req.pipe(preq);
+    if (fwd.hasBody) {
+      // The body is read only once the connection stands, so a refused connect can still be retried elsewhere.
+      preq.once('socket', (sock) => {
+        if (sock.connecting) sock.once('connect', () => req.pipe(preq));
+        else req.pipe(preq);
       });
-      sock.once('close', () => clearTimeout(timer));
-    });
-    if (!fwd.hasBody) preq.end();
-    preq.setTimeout(this.readTimeoutMs, () => preq.destroy(codedError(`${ep.key} sent nothing for ${this.readTimeoutMs} ms`, 'ETIMEDOUT')));
-    preq.on('response', (pres) => {
+    } else {
+      preq.end();
+    }
+    // The pool's agents give sockets an inactivity timeout; while a request waits on one, it surfaces here.
+    preq.once('timeout', () => preq.destroy(codedError(`${ep.key} sent nothing for ${this.pool.timeoutMs} ms`, 'ETIMEDOUT')));
+    preq.once('response', (pres) => {
       responded = true;
       res.writeHead(pres.statusCode ?? 502, forwardResponseHeaders(pres.rawHeaders));
-      pres.pipe(res);
-      pres.on('error', () => res.destroy());
+      // A hand-rolled pipe: stream.pipe's bookkeeping costs more than a small response itself.
+      pres.on('data', (chunk: Buffer) => {
+        if (!res.write(chunk)) {
+          pres.pause();
+          res.once('drain', () => pres.resume());
+        }
+      });
+      pres.once('end', () => res.end());
+      pres.once('error', () => res.destroy());
     });
     preq.on('error', (err: NodeJS.ErrnoException) => {
       if (responded) {
@@ -248,17 +236,18 @@ export class ReverseProxy {
         return;
       }
       if (res.destroyed || req.destroyed) return; // the client went away first
-      const refused = !connected && connectError(err.code);
+      // Connect errors happen before the backend saw anything (and before any body was read).
+      const refused = connectError(err.code);
       if (refused) this.pool.markFailed(ep);
-      const stale = connected && preq.reusedSocket && !fwd.hasBody && err.code === 'ECONNRESET';
-      const attempts = (tried?.size ?? 0) + 1;
-      if ((refused || stale) && attempts < this.maxAttempts && attempts < backend.endpoints.length + (stale ? 1 : 0)) {
+      // A kept-alive socket the backend closed meanwhile says nothing about the endpoint; bodiless requests retry.
+      const stale = !refused && preq.reusedSocket && !fwd.hasBody && err.code === 'ECONNRESET';
+      const untried = backend.endpoints.length - (tried?.size ?? 0) - (refused ? 1 : 0);
+      if ((refused || stale) && attempt < this.maxAttempts && untried > 0) {
         res.removeListener('close', onClientClose);
-        // A stale keep-alive socket says nothing about the endpoint: it may be tried again on a fresh connection.
         const next = new Set(tried);
-        if (!stale) next.add(ep.key);
+        if (refused) next.add(ep.key);
         log.debug('retrying on another endpoint', { backend: backend.id, endpoint: ep.key, error: err.code });
-        this.forward(req, res, backend, fwd, next);
+        this.forward(req, res, backend, fwd, next, attempt + 1);
         return;
       }
       log.warn('backend request failed', { backend: backend.id, endpoint: ep.key, error: err.message });
@@ -281,13 +270,13 @@ export class ReverseProxy {
   private tunnel(req: http.IncomingMessage, socket: Duplex, head: Buffer, backend: Backend, fwd: ForwardedRequest, tried: Set<string>): void {
     const ep: Endpoint | undefined = this.pool.pick(backend, tried);
     if (!ep) return rawReply(socket, 502);
-    const preq = http.request({ host: ep.address, port: ep.port, method: req.method, path: req.url, headers: fwd.headers, agent: this.tunnelAgent, setHost: false });
+    const preq = http.request({ host: ep.address, port: ep.port, method: req.method, path: req.url, headers: fwd.headers, agent: this.pool.tunnelAgent, setHost: false });
     let settled = false;
     const onClientGone = () => {
       if (!settled) preq.destroy();
     };
     socket.once('close', onClientGone);
-    preq.setTimeout(this.connectTimeoutMs + this.readTimeoutMs, () => preq.destroy(codedError(`${ep.key} did not answer the upgrade`, 'ETIMEDOUT')));
+    preq.setTimeout(this.pool.timeoutMs, () => preq.destroy(codedError(`${ep.key} did not answer the upgrade`, 'ETIMEDOUT')));
     preq.on('upgrade', (pres, upstream, upstreamHead) => {
       settled = true;
       upstream.setTimeout(0);
@@ -331,6 +320,5 @@ export class ReverseProxy {
   /** Closes pooled backend connections (busy ones after their response). */
   close(): void {
     this.pool.close();
-    this.tunnelAgent.destroy();
   }
 }

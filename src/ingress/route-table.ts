@@ -314,6 +314,11 @@ export class RouteTable {
     return this.backendList;
   }
 
+  /** The Services the table depends on (`namespace/name`), found or not. */
+  services(): ReadonlySet<string> {
+    return this.serviceKeys;
+  }
+
   /** True when the table depends on Service (and EndpointSlices of) `namespace/name`. */
   usesService(key: string): boolean {
     return this.serviceKeys.has(key);

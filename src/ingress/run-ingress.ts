@@ -8,19 +8,20 @@
  * Until the caches have synced the listeners answer 503 (an empty table would wrongly say 404); `runIngress` waits
  * at most five seconds for that sync before returning, like cluster DNS.
  */
-import http from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { setMaxListeners } from 'node:events';
 import type { Secret, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { Ingress, IngressClass, IngressServiceBackend } from 'kubernetes-types/networking/v1.js';
 import { keyOf, objectKey, objectOf, SharedInformerFactory, type Client, type Informer, type KubeObject } from '../client/index.js';
+import { availableParallelism } from 'node:os';
 import { logger } from '../util/log.js';
-import { CertificateStore, generateSelfSignedCertificate, type KeyPair } from './certificates.js';
+import { BackendPool, type BackendPoolOptions } from './backend-pool.js';
+import { generateSelfSignedCertificate, type KeyPair } from './certificates.js';
 import { ensureIngressClass, selectClasses, servesIngress, type ClassSelection } from './ingress-class.js';
 import { IngressStatusUpdater } from './ingress-status.js';
-import { ReverseProxy, type Listener, type ReverseProxyOptions } from './reverse-proxy.js';
+import { ProxyServers } from './proxy-server.js';
+import { ProxyWorkers, type RouteSnapshot } from './proxy-workers.js';
+import { ReverseProxy } from './reverse-proxy.js';
 import { RouteTable, SERVICE_NAME_LABEL } from './route-table.js';
 
 const log = logger('ingress');
@@ -47,8 +48,13 @@ export interface IngressOptions {
   defaultCertificate?: KeyPair;
   /** Close timeout: in-flight requests get this long to finish after `close()` (ms, default 10 s). */
   shutdownGraceMs?: number;
-  /** Proxy tuning (timeouts, retries, connection pool). */
-  proxy?: ReverseProxyOptions;
+  /** Upstream connection pool tuning (timeouts, connections per endpoint). */
+  pool?: Omit<BackendPoolOptions, 'now'>;
+  /**
+   * Processes that proxy traffic (default 1: this one). More fork `workers - 1` proxy processes sharing the
+   * listening sockets, as nginx's `worker_processes`; `'auto'` means one per CPU.
+   */
+  workers?: number | 'auto';
 }
 
 /** A running ingress controller. */
@@ -77,34 +83,12 @@ function onAnyChange<T extends KubeObject>(inf: Informer<T>, fn: (obj: T, old?: 
   });
 }
 
-function listen(server: http.Server, port: number, host: string | undefined): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(new Error(`Cannot listen on ${host ?? '*'}:${port} for ingress: ${err.message}`, { cause: err }));
-    server.once('error', onError);
-    server.listen({ port, host }, () => {
-      server.removeListener('error', onError);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-/** Stops accepting, closes idle keep-alive connections, and cuts the rest after `graceMs`. */
-function closeServer(server: http.Server, graceMs: number): Promise<void> {
-  if (!server.listening) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-    server.close(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-    server.closeIdleConnections();
-  });
-}
-
 /** Starts the ingress controller for the API behind `client`. */
 export async function runIngress(client: Client, opts: IngressOptions): Promise<IngressController> {
   const className = opts.ingressClass ?? 'kubelite';
   const stop = new AbortController();
+  // Five informers, their sync waits, the class and status loops all listen on this one signal.
+  setMaxListeners(32, stop.signal);
   const onAbort = () => void close();
   const informers = new SharedInformerFactory(client);
   const ingresses = informers.informerFor<Ingress>('networking.k8s.io', 'v1', 'ingresses');
@@ -116,7 +100,8 @@ export async function runIngress(client: Client, opts: IngressOptions): Promise<
   const secrets = informers.informerFor<Secret>('', 'v1', 'secrets', { fieldSelector: 'type=kubernetes.io/tls' });
   const defaultBackend = opts.defaultBackend ? parseBackendRef(opts.defaultBackend) : undefined;
 
-  const proxy = new ReverseProxy(opts.proxy);
+  const proxy = new ReverseProxy({ pool: new BackendPool(opts.pool) });
+  let workers: ProxyWorkers | undefined;
   let selection: ClassSelection = selectClasses(className, []);
   const serves = (ing: Ingress) => servesIngress(ing, selection);
   let synced = false;
@@ -133,7 +118,8 @@ export async function runIngress(client: Client, opts: IngressOptions): Promise<
       defaultBackend,
     });
     proxy.setRoutes(table);
-    certs.retain(table.secrets());
+    servers.certs.retain(table.secrets());
+    workers?.publish(snapshotOf(table));
     if (log.enabled('debug')) log.debug('routes rebuilt', { backends: table.backends().length, ms: (performance.now() - started).toFixed(2) });
   };
   const scheduleRebuild = () => {
@@ -163,6 +149,10 @@ export async function runIngress(client: Client, opts: IngressOptions): Promise<
   onAnyChange(services, (svc) => {
     if (proxy.routes.usesService(objectKey(svc))) scheduleRebuild();
   });
+  // The controller process reads Secrets lazily at handshake; workers need the changed Secret in a new snapshot.
+  onAnyChange(secrets, (secret) => {
+    if (workers && proxy.routes.usesSecret(objectKey(secret))) scheduleRebuild();
+  });
   onAnyChange(slices, (s) => {
     const svc = s.metadata?.labels?.[SERVICE_NAME_LABEL];
     if (svc && proxy.routes.usesService(keyOf(s.metadata?.namespace ?? '', svc))) scheduleRebuild();
@@ -172,34 +162,33 @@ export async function runIngress(client: Client, opts: IngressOptions): Promise<
     log.warn('no default certificate: HTTPS answers only names with a TLS secret', { error: err });
     return undefined;
   });
-  const certs = new CertificateStore({ secret: (ns, name) => secrets.lister.get(ns, name), defaultPair });
-
-  const tunnels = new Set<Duplex>();
-  const attach = (server: http.Server, listener: Listener) => {
-    server.on('request', (req, res) => proxy.handleRequest(req, res, listener));
-    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-      tunnels.add(socket);
-      socket.once('close', () => tunnels.delete(socket));
-      proxy.handleUpgrade(req, socket, head, listener);
-    });
-    // Clients keep connections open between requests for longer than node's 5 s default, as nginx allows (75 s).
-    server.keepAliveTimeout = 75_000;
-    server.headersTimeout = 60_000;
+  const servers = new ProxyServers(proxy, { https: opts.httpsPort !== null, defaultPair, secret: (ns, name) => secrets.lister.get(ns, name) });
+  const snapshotOf = (table: RouteTable): RouteSnapshot => {
+    const svcs: Service[] = [];
+    const eps: EndpointSlice[] = [];
+    for (const key of table.services()) {
+      const svc = services.lister.getByKey(key);
+      if (svc) svcs.push(svc);
+      eps.push(...slices.store.byIndex(SERVICE_INDEX, key));
+    }
+    const tls: Secret[] = [];
+    for (const key of table.secrets()) {
+      const secret = secrets.lister.getByKey(key);
+      if (secret) tls.push(secret);
+    }
+    return { ingresses: ingresses.lister.list(serves), services: svcs, endpointSlices: eps, secrets: tls, defaultBackend };
   };
-  const httpServer = http.createServer();
-  const httpsServer = opts.httpsPort === null ? undefined : https.createServer({
-    ...(defaultPair ?? {}), SNICallback: certs.sniCallback(() => proxy.routes), ALPNProtocols: ['http/1.1'],
-  });
-  const httpListener: Listener = { scheme: 'http', port: 0 };
-  const httpsListener: Listener = { scheme: 'https', port: 0 };
-  attach(httpServer, httpListener);
-  if (httpsServer) attach(httpsServer, httpsListener);
   try {
-    httpListener.port = await listen(httpServer, opts.httpPort ?? 80, opts.bindAddress);
-    if (httpsServer) httpsListener.port = await listen(httpsServer, opts.httpsPort ?? 443, opts.bindAddress);
+    await servers.listen('http', { port: opts.httpPort ?? 80, host: opts.bindAddress });
+    if (servers.https) await servers.listen('https', { port: opts.httpsPort ?? 443, host: opts.bindAddress });
+    const count = opts.workers === 'auto' ? availableParallelism() : opts.workers ?? 1;
+    if (count > 1) {
+      workers = new ProxyWorkers(count - 1, { servers: { http: servers.http, https: servers.https }, init: { https: !!servers.https, defaultPair, pool: opts.pool } });
+      await workers.start();
+    }
   } catch (err) {
-    httpServer.close();
-    httpsServer?.close();
+    await workers?.close(0);
+    await servers.close(0);
     throw err;
   }
 
@@ -211,7 +200,7 @@ export async function runIngress(client: Client, opts: IngressOptions): Promise<
     selection = selectClasses(className, classes.lister.list());
     synced = true;
     rebuild();
-    log.info('ingress routes synced', { http: httpListener.port, https: httpsListener.port || undefined, class: className });
+    log.info('ingress routes synced', { http: servers.httpListener.port, https: servers.httpsListener.port || undefined, class: className, workers: opts.workers });
   });
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([syncing, new Promise<void>((resolve) => (timer = setTimeout(resolve, SYNC_WAIT_MS)))]);
@@ -222,8 +211,7 @@ export async function runIngress(client: Client, opts: IngressOptions): Promise<
   async function shutdown(): Promise<void> {
     opts.signal.removeEventListener('abort', onAbort);
     stop.abort();
-    for (const s of tunnels) s.destroy();
-    await Promise.all([closeServer(httpServer, grace), httpsServer ? closeServer(httpsServer, grace) : undefined]);
+    await Promise.all([servers.close(grace), workers?.close(grace)]);
     proxy.close();
     await Promise.all([informers.stopped(), ensuring, statusRun]);
   }
@@ -234,7 +222,7 @@ export async function runIngress(client: Client, opts: IngressOptions): Promise<
   if (opts.signal.aborted) await close();
   else opts.signal.addEventListener('abort', onAbort, { once: true });
   return {
-    ports: { http: httpListener.port, https: httpsServer ? httpsListener.port : undefined },
+    ports: { http: servers.httpListener.port, https: servers.https ? servers.httpsListener.port : undefined },
     routes: () => proxy.routes,
     close,
   };

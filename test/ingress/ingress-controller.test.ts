@@ -254,6 +254,27 @@ spec:
     await reaches('/nothing-here', 'C');
   });
 
+  test('with proxy worker processes every process serves the same routes, follows updates, and exits on close', async () => {
+    const workersOf = () => execFileSync('ps', ['-o', 'args=', '--ppid', String(process.pid)], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('proxy-worker.js'));
+    const multi = await runIngress(client, { signal: abort.signal, httpPort: 0, httpsPort: 0, bindAddress: '127.0.0.1', workers: 3 });
+    try {
+      assert.equal(workersOf().length, 2, 'workers: 3 forks two proxy processes besides this one');
+      // Fresh connections land on any of the three processes: every one must answer from the current table.
+      const all = async (path: string, opts: RequestOptions, port = multi.ports.http) =>
+        Promise.all(Array.from({ length: 30 }, () => request(port, path, opts)));
+      await eventually('all processes route /products → B', async () => (await all('/products', {})).every((r) => r.echo?.backend === 'B'));
+      const certs = await all('/', { host: 'secure.example.com', tls: { servername: 'secure.example.com' } }, multi.ports.https);
+      assert.deepEqual(new Set(certs.map((r) => r.certificate)), new Set(['secure.example.com']), 'TLS secrets reach the workers');
+      const r = await server.kubectl(['patch', 'ingress', 'shop', '--type', 'json', '-p',
+        '[{"op":"replace","path":"/spec/rules/0/http/paths/1/backend/service/name","value":"svc-c"}]']);
+      assert.equal(r.code, 0, r.stderr);
+      await eventually('all processes route /products → C', async () => (await all('/products', {})).every((x) => x.echo?.backend === 'C'));
+    } finally {
+      await multi.close();
+    }
+    assert.deepEqual(workersOf(), [], 'no worker outlives close()');
+  });
+
   test('moving an Ingress to another class withdraws its routes and our status', async () => {
     await apply(`
 apiVersion: networking.k8s.io/v1

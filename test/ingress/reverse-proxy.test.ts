@@ -10,6 +10,7 @@ import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { Ingress } from 'kubernetes-types/networking/v1.js';
 import { WebSocket } from 'ws';
+import { BackendPool } from '../../src/ingress/backend-pool.js';
 import { ReverseProxy } from '../../src/ingress/reverse-proxy.js';
 import { RouteTable, SERVICE_NAME_LABEL } from '../../src/ingress/route-table.js';
 import { refusedPort, request, startEchoBackend, type EchoBackend } from './backends.js';
@@ -50,7 +51,7 @@ describe('reverse proxy', () => {
   before(async () => {
     a = await startEchoBackend('A', '127.0.0.2');
     b = await startEchoBackend('B', '127.0.0.3');
-    proxy = new ReverseProxy({ connectTimeoutMs: 1000 });
+    proxy = new ReverseProxy({ pool: new BackendPool({ connectTimeoutMs: 1000 }) });
     server = http.createServer((req, res) => proxy.handleRequest(req, res, { scheme: 'http', port }));
     server.on('upgrade', (req, socket, head) => proxy.handleUpgrade(req, socket, head, { scheme: 'http', port }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
