@@ -162,4 +162,40 @@ describe('kubelet restarts and probes', { skip }, () => {
     const retry = await h.waitPod('job-retry', 'a restart', (p) => (containerStatus(p, 'c')?.restartCount ?? 0) >= 1);
     assert.equal(retry.status!.phase, 'Running');
   });
+
+  test('securityContext: runAsUser/Group, readOnlyRootFilesystem, capabilities, runAsNonRoot; hostNetwork', async () => {
+    await h.createPod({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'secure' },
+      spec: {
+        securityContext: { runAsUser: 1000, runAsGroup: 3000 },
+        containers: [
+          { name: 'ro', image: 'busybox:1.36', command: ['sleep', '3600'], securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } },
+          { name: 'root', image: 'busybox:1.36', command: ['sleep', '3600'], securityContext: { runAsUser: 0, capabilities: { add: ['NET_ADMIN'] } } },
+        ],
+      },
+    });
+    await h.createPod({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'nonroot' },
+      spec: { containers: [{ name: 'c', image: 'busybox:1.36', command: ['sleep', '3600'], securityContext: { runAsNonRoot: true } }] },
+    });
+    await h.createPod({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'hostnet' },
+      spec: { hostNetwork: true, containers: [{ name: 'c', image: 'busybox:1.36', command: ['sleep', '3600'] }] },
+    });
+    const pod = await h.waitPod('secure', 'Running', runningReady);
+    assert.equal((await exec(pod, 'ro', ['id', '-u'])).trim(), '1000');
+    assert.equal((await exec(pod, 'ro', ['id', '-g'])).trim(), '3000');
+    const id = containerStatus(pod, 'ro')!.containerID!.replace('containerd://', '');
+    const touch = await h.ctrd.client.execSync(id, ['touch', '/tmp/x'], { timeoutSeconds: 5 });
+    assert.notEqual(touch.exit_code, 0, 'read-only root filesystem');
+    assert.match(await exec(pod, 'ro', ['grep', 'CapEff', '/proc/self/status']), /CapEff:\s+0000000000000000/);
+    assert.match(await exec(pod, 'ro', ['grep', 'NoNewPrivs', '/proc/self/status']), /NoNewPrivs:\s+1/);
+    assert.equal((await exec(pod, 'root', ['id', '-u'])).trim(), '0');
+    const capEff = /CapEff:\s+([0-9a-f]+)/.exec(await exec(pod, 'root', ['grep', 'CapEff', '/proc/self/status']))![1];
+    assert.ok((BigInt(`0x${capEff}`) & (1n << 12n)) !== 0n, 'NET_ADMIN added');
+    const nonroot = await h.waitPod('nonroot', 'CreateContainerConfigError', (p) => containerStatus(p, 'c')?.state?.waiting?.reason === 'CreateContainerConfigError');
+    assert.match(containerStatus(nonroot, 'c')!.state!.waiting!.message!, /^container has runAsNonRoot and image will run as root \(pod: "nonroot_default\(/);
+    const hostnet = await h.waitPod('hostnet', 'Running', runningReady);
+    assert.equal(hostnet.status!.podIP, hostnet.status!.hostIP);
+  });
 });

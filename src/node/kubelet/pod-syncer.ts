@@ -293,7 +293,9 @@ export class PodSyncer {
         const failed = this.d.probes.failed(inst.id);
         const changed = inst.hash && inst.hash !== containerHash(c);
         if (!failed && !changed) {
-          targets.push({ container: c, containerId: inst.id, startedAt: inst.startedAt || inst.createdAt, podIP: sb.ip });
+          const reported = pod.status?.containerStatuses?.find((x) => x.name === c.name);
+          const wasReady = reported?.containerID === `containerd://${inst.id}` && reported.ready === true;
+          targets.push({ container: c, containerId: inst.id, startedAt: inst.startedAt || inst.createdAt, podIP: sb.ip, wasReady });
           continue;
         }
         const msg = changed ? `Container ${c.name} definition changed, will be restarted` : `Container ${c.name} failed ${failed} probe, will be restarted`;
@@ -366,6 +368,7 @@ export class PodSyncer {
     try {
       const ctx = this.envContext(pod, sb);
       const env = await containerEnv(pod, c, this.d.source, ctx);
+      await this.checkNonRoot(pod, c);
       const volumes = await this.d.volumes.setUp(pod, ctx);
       const cfg = containerConfig(pod, c, {
         attempt: o.attempt, restartCount: o.restartCount, isInit: o.isInit, env, volumes, podDir: this.podDir(uid),
@@ -399,6 +402,22 @@ export class PodSyncer {
       }
     }
     return true;
+  }
+
+  /** runAsNonRoot: refuse a container that would run as uid 0, as the kubelet's verifyRunAsNonRoot. */
+  private async checkNonRoot(pod: Pod, c: Container): Promise<void> {
+    const nonRoot = c.securityContext?.runAsNonRoot ?? pod.spec?.securityContext?.runAsNonRoot;
+    if (!nonRoot) return;
+    const desc = `pod: "${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})", container: ${c.name}`;
+    const uid = c.securityContext?.runAsUser ?? pod.spec?.securityContext?.runAsUser;
+    if (uid === 0) throw new ContainerConfigError(`container's runAsUser breaks non-root policy (${desc})`);
+    if (uid !== undefined) return;
+    const image = (await this.d.cri.imageStatus(c.image ?? '')).image;
+    const imageUid = image?.uid ? Number(image.uid.value) : undefined;
+    if (imageUid === 0 || (imageUid === undefined && !image?.username)) {
+      throw new ContainerConfigError(`container has runAsNonRoot and image will run as root (${desc})`);
+    }
+    if (imageUid === undefined) throw new ContainerConfigError(`container has runAsNonRoot and image has non-numeric user (${image?.username}), cannot verify user is non-root (${desc})`);
   }
 
   /** Stops one container: preStop hook, then StopContainer with what is left of the grace period. */

@@ -24,6 +24,11 @@ export interface ProbeTarget {
   /** When the container started (ms). */
   startedAt: number;
   podIP: string;
+  /**
+   * The container was reported ready before (an agent restart re-adopting it): readiness starts as ready instead
+   * of not ready, so a kubelet restart does not flap the pod out of its Services.
+   */
+  wasReady?: boolean;
 }
 
 interface Worker {
@@ -75,7 +80,7 @@ export class ProbeManager {
           if (!probe) continue;
           const w: Worker = {
             type, probe, target: t, podUid: uid, pod, stopped: false, successes: 0, failures: 0, running: false,
-            result: type === 'liveness',
+            result: type === 'liveness' || (type === 'readiness' && !!t.wasReady) || (type === 'startup' && !!t.wasReady),
           };
           ws.set(type, w);
           const delayMs = Math.max(0, t.startedAt + (probe.initialDelaySeconds ?? 0) * 1000 - Date.now());
