@@ -70,8 +70,12 @@ export function acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buff
   if (!protocol) {
     return Promise.reject(rejectUpgrade(socket, 400, `unable to upgrade: no supported WebSocket subprotocol in [${offered.join(' ')}], server supports [${supported.join(' ')}]`));
   }
+  // ws only accepts RFC 6455 tokens as subprotocols, and kubectl's `SPDY/3.1+portforward.k8s.io` has a '/': hide
+  // the header from ws (negotiated above) and name the protocol in the 101 answer ourselves.
+  delete req.headers['sec-websocket-protocol'];
   return new Promise((resolve) => {
-    const server = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: () => protocol, maxPayload: MAX_MESSAGE });
+    const server = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_MESSAGE });
+    server.once('headers', (headers) => headers.push(`Sec-WebSocket-Protocol: ${protocol}`));
     server.handleUpgrade(req, socket, head, (ws) => {
       server.close();
       resolve({ ws, protocol });

@@ -15,6 +15,7 @@ const log = logger('kubelet-server');
 /** Serves one kubectl port-forward session for a pod sandbox until kubectl disconnects. */
 export async function servePortForward(req: IncomingMessage, socket: Duplex, head: Buffer, runtime: CriClient, sandboxId: string): Promise<void> {
   const session = await acceptPortForward(req, socket, head);
+  log.debug('port-forward session', { sandbox: sandboxId, transport: session.transport });
   let upstream: Promise<PortForwardClient> | undefined;
   const connect = (): Promise<PortForwardClient> => {
     if (!upstream) {
