@@ -94,7 +94,9 @@ export class ProxyWorkers {
   }
 
   private spawn(): Worker {
-    const proc = fork(WORKER_ENTRY, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // Workers inherit node flags (--cpu-prof profiles them too) except the inspector, whose port only one may hold.
+    const execArgv = process.execArgv.filter((a) => !a.startsWith('--inspect'));
+    const proc = fork(WORKER_ENTRY, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const send = (msg: ToWorker, handle?: http.Server) => proc.send(msg, handle as never);
     const listeners = this.opts.servers.https ? 2 : 1;
     const ready = new Promise<void>((resolve, reject) => {
