@@ -10,6 +10,7 @@ import { Client, LeaderElector, loadKubeconfig, KUBE_CONTROLLER_MANAGER_LEASE, K
 import { runScheduler } from '../controlplane/scheduler/run.js';
 import { runControllerManager } from '../controlplane/controllers/manager.js';
 import { runClusterDns, type ClusterDns } from '../controlplane/dns/cluster-dns.js';
+import type { ControllerSettings } from '../controlplane/controllers/common/controller-settings.js';
 import { logger } from '../util/log.js';
 
 const log = logger('components');
@@ -19,6 +20,8 @@ export interface ComponentOptions {
   kubeconfigPath: string;
   scheduler: boolean;
   controllerManager: boolean;
+  /** Settings of individual controllers (from the server's flags). */
+  controllerSettings?: Partial<ControllerSettings>;
   /** Cluster DNS, served by every server (not leader-elected), or undefined to run none. */
   dns?: { address: string; port: number; upstream?: string; domain: string };
 }
@@ -62,7 +65,7 @@ export async function startComponents(opts: ComponentOptions): Promise<RunningCo
     running.push(elect(client, KUBE_SCHEDULER_LEASE, identity, ac.signal, (signal) => runScheduler(client, { signal })));
   }
   if (opts.controllerManager) {
-    running.push(elect(client, KUBE_CONTROLLER_MANAGER_LEASE, identity, ac.signal, (signal) => runControllerManager(client, { signal })));
+    running.push(elect(client, KUBE_CONTROLLER_MANAGER_LEASE, identity, ac.signal, (signal) => runControllerManager(client, { signal, settings: opts.controllerSettings })));
   }
   let dns: ClusterDns | undefined;
   if (opts.dns) {

@@ -18,6 +18,8 @@ import { advertiseAddress } from '../controlplane/apiserver/bootstrap.js';
 import { defaultServices } from '../controlplane/apiserver/wiring.js';
 import { logger } from '../util/log.js';
 import { startComponents } from './components.js';
+import { parseDuration } from '../util/duration.js';
+import type { ControllerSettings } from '../controlplane/controllers/common/controller-settings.js';
 
 const log = logger('server');
 
@@ -31,6 +33,10 @@ export const SERVER_FLAGS: Record<string, FlagSpec> = {
   'service-cidr': { type: 'string', help: 'IPv4 range for Service cluster IPs', default: '10.43.0.0/16' },
   'service-node-port-range': { type: 'string', help: 'Port range for NodePort Services', default: '30000-32767' },
   'cluster-cidr': { type: 'string', help: 'IPv4 range for pod IPs; each node gets a /24 of it', default: '10.42.0.0/16' },
+  'node-cidr-mask-size': { type: 'int', help: 'Prefix length of each node\'s pod CIDR', default: 24 },
+  'node-monitor-grace-period': { type: 'string', help: 'Silence after which a node is marked Unknown and tainted', default: '40s' },
+  'terminated-pod-gc-threshold': { type: 'int', help: 'Finished pods kept before pod GC deletes the oldest', default: 12500 },
+  'default-local-storage-path': { type: 'string', help: 'Directory on nodes for local-path PersistentVolumes', default: '' },
   'cluster-domain': { type: 'string', help: 'DNS domain of the cluster', default: 'cluster.local' },
   'dns-port': { type: 'int', help: 'Port cluster DNS listens on at the node address; 0 picks a free port', default: 53 },
   'dns-upstream': { type: 'string', help: 'HOST:PORT of the resolver for names outside the cluster (default: the host\'s resolvers)', default: '' },
@@ -53,6 +59,7 @@ export interface ServerConfig {
   disableControllerManager: boolean;
   clusterCidr: string;
   clusterDomain: string;
+  controllerSettings: Partial<ControllerSettings>;
   dns?: { port: number; upstream?: string };
 }
 
@@ -92,6 +99,20 @@ export function serverConfig(flags: Record<string, unknown>): ServerConfig {
   } catch (err) {
     throw new UsageError(`invalid value for --cluster-cidr: ${(err as Error).message}`);
   }
+  const mask = flags['node-cidr-mask-size'] as number;
+  if (mask < Number(clusterCidr.split('/')[1]) || mask > 30) {
+    throw new UsageError(`invalid value "${mask}" for --node-cidr-mask-size: must lie between the cluster CIDR's prefix and 30`);
+  }
+  const grace = parseDuration(flags['node-monitor-grace-period'] as string);
+  if (grace === undefined || grace < 1000) {
+    throw new UsageError(`invalid value "${flags['node-monitor-grace-period']}" for --node-monitor-grace-period: expected a duration of at least 1s, e.g. 40s`);
+  }
+  const storagePath = flags['default-local-storage-path'] as string;
+  const controllerSettings: Partial<ControllerSettings> = {
+    clusterCidr, nodeCidrMaskSize: mask, nodeMonitorGracePeriodMs: grace,
+    terminatedPodGcThreshold: flags['terminated-pod-gc-threshold'] as number,
+    localPathDir: storagePath ? resolve(storagePath) : join(dataDir, 'storage'),
+  };
   const clusterDomain = flags['cluster-domain'] as string;
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(clusterDomain)) {
     throw new UsageError(`invalid value "${clusterDomain}" for --cluster-domain: expected a DNS domain such as cluster.local`);
@@ -105,7 +126,7 @@ export function serverConfig(flags: Record<string, unknown>): ServerConfig {
   return {
     dataDir, port, bindAddress, storage, etcdEndpoints, serviceCidr, nodePortRange,
     disableScheduler: flags['disable-scheduler'] === true, disableControllerManager: flags['disable-controller-manager'] === true,
-    clusterCidr, clusterDomain,
+    clusterCidr, clusterDomain, controllerSettings,
     dns: flags['disable-dns'] ? undefined : { port: dnsPort, upstream: upstream || undefined },
   };
 }
@@ -152,7 +173,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     const kubeconfigPath = join(cfg.dataDir, 'kubeconfig.yaml');
     writeKubeconfig(kubeconfigPath, { server: url, caCert: pki.caCert, clientCert: pki.adminCert, clientKey: pki.adminKey });
     const components = await startComponents({
-      kubeconfigPath, scheduler: !cfg.disableScheduler, controllerManager: !cfg.disableControllerManager,
+      kubeconfigPath, scheduler: !cfg.disableScheduler, controllerManager: !cfg.disableControllerManager, controllerSettings: cfg.controllerSettings,
       dns: cfg.dns && { address: advertiseAddress(cfg.bindAddress), port: cfg.dns.port, upstream: cfg.dns.upstream, domain: cfg.clusterDomain },
     });
     if (components.dns) await api.publishClusterDns(components.dns);

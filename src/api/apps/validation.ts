@@ -202,7 +202,12 @@ export function validateStatefulSet(ss: StatefulSet): FieldError[] {
   errs.push(...validateNonnegative(spec.replicas, SPEC.child('replicas')));
   errs.push(...validateNonnegative(spec.minReadySeconds, SPEC.child('minReadySeconds')));
   if (spec.ordinals?.start != null) errs.push(...validateNonnegative(spec.ordinals.start, SPEC.child('ordinals', 'start')));
-  errs.push(...validateSelectorAndTemplate(spec.selector, spec.template, 'statefulset', { noActiveDeadline: 'activeDeadlineSeconds in StatefulSet is not Supported' }));
+  // The controller adds one volume per claim template to every pod, so mounts may name a template (the docs' `web`
+  // example mounts `www`): validate the template as the pods will be.
+  const claimVolumes = (spec.volumeClaimTemplates ?? []).filter((t) => t.metadata?.name).map((t) => ({ name: t.metadata!.name!, persistentVolumeClaim: { claimName: t.metadata!.name! } }));
+  const template = claimVolumes.length === 0 || !spec.template?.spec ? spec.template
+    : { ...spec.template, spec: { ...spec.template.spec, volumes: [...(spec.template.spec.volumes ?? []), ...claimVolumes.filter((v) => !(spec.template!.spec!.volumes ?? []).some((x) => x.name === v.name))] } };
+  errs.push(...validateSelectorAndTemplate(spec.selector, template, 'statefulset', { noActiveDeadline: 'activeDeadlineSeconds in StatefulSet is not Supported' }));
   (spec.volumeClaimTemplates ?? []).forEach((t, i) => {
     if (!t.metadata?.name) errs.push(errRequired(SPEC.child('volumeClaimTemplates').index(i).child('metadata', 'name')));
   });

@@ -248,6 +248,8 @@ export function validatePersistentVolumeClaimUpdate(pvc: PersistentVolumeClaim, 
   const b = structuredClone(old.spec ?? {});
   // Binding sets volumeName once; resizing changes requests. Everything else is fixed.
   if (!b.volumeName) b.volumeName = a.volumeName;
+  // As upstream (the retroactive default StorageClass): a claim without a class may be given one, once.
+  if (b.storageClassName == null) b.storageClassName = a.storageClassName;
   if (a.resources) a.resources = { ...a.resources, requests: undefined };
   if (b.resources) b.resources = { ...b.resources, requests: undefined };
   if (!deepEqual(a, b)) errs.push(errForbidden(fieldPath('spec'), 'spec is immutable after creation except resources.requests for bound claims'));

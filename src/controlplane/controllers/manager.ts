@@ -10,6 +10,7 @@ import { realClock, type Clock } from '../../util/clock.js';
 import { logger } from '../../util/log.js';
 import type { Controller, ControllerContext } from './common/controller.js';
 import { CONTROLLERS } from './registry.js';
+import type { ControllerSettings } from './common/controller-settings.js';
 
 const log = logger('controller-manager');
 
@@ -25,6 +26,8 @@ export interface ControllerManagerOptions {
    * (e.g. `['*', '-cronjob']`). Default: all.
    */
   enabled?: string[];
+  /** Settings of individual controllers (cluster CIDR, node monitor grace period, …); defaults otherwise. */
+  settings?: Partial<ControllerSettings>;
 }
 
 /** Resolves the `--controllers` list against the known names; throws for an unknown name. */
@@ -49,7 +52,7 @@ export async function runControllerManager(client: Client, opts: ControllerManag
   const informers = new SharedInformerFactory(client, { clock });
   const recorders = new Map<string, EventRecorder>();
   const ctx: ControllerContext = {
-    client, informers, clock, workers: opts.workers ?? 5,
+    client, informers, clock, workers: opts.workers ?? 5, settings: opts.settings,
     recorder(component) {
       let r = recorders.get(component);
       if (!r) recorders.set(component, (r = new EventRecorder(client, { component, clock })));

@@ -41,10 +41,10 @@ export const DEFAULT_CONTROLLER_SETTINGS: Readonly<ControllerSettings> = {
   createDefaultStorageClass: true,
 };
 
-/** A ControllerContext that may carry settings. */
-export type ContextWithSettings = ControllerContext & { settings?: Partial<ControllerSettings> };
+/** A ControllerContext that may carry settings (kept for callers that spell it out). */
+export type ContextWithSettings = ControllerContext;
 
 /** The settings of `ctx`, defaults filled in. */
-export function settingsOf(ctx: ContextWithSettings): ControllerSettings {
+export function settingsOf(ctx: ControllerContext): ControllerSettings {
   return { ...DEFAULT_CONTROLLER_SETTINGS, ...(ctx.settings ?? {}) };
 }

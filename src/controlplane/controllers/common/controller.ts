@@ -3,6 +3,7 @@
  * is built by a factory from one shared ControllerContext (client, shared informers, clock, event recorders).
  * Controllers never import each other; registry.ts lists their factories.
  */
+import type { ControllerSettings } from './controller-settings.js';
 import type { Client, EventRecorder, SharedInformerFactory } from '../../../client/index.js';
 import type { Clock } from '../../../util/clock.js';
 
@@ -27,6 +28,8 @@ export interface ControllerContext {
   workers: number;
   /** An event recorder for a component name such as `replicaset-controller` (one per name, shared). */
   recorder(component: string): EventRecorder;
+  /** Per-controller settings (kube-controller-manager's flags); see controller-settings.ts. */
+  settings?: Partial<ControllerSettings>;
 }
 
 /** Builds a controller; registers its informer handlers but starts nothing. */
