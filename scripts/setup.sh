@@ -30,6 +30,7 @@ if [ "$mode" = test ]; then
   need[redis-server]=redis-server
   need[docker-registry]=docker-registry
   need[skopeo]=skopeo
+  need[wrk]=wrk
   need[/usr/lib/python3/dist-packages/kubernetes]=python3-kubernetes
 fi
 

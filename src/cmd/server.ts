@@ -37,6 +37,7 @@ export const SERVER_FLAGS: Record<string, FlagSpec> = {
   'node-monitor-grace-period': { type: 'string', help: 'Silence after which a node is marked Unknown and tainted', default: '40s' },
   'terminated-pod-gc-threshold': { type: 'int', help: 'Finished pods kept before pod GC deletes the oldest', default: 12500 },
   'default-local-storage-path': { type: 'string', help: 'Directory on nodes for local-path PersistentVolumes', default: '' },
+  'service-lb-pool': { type: 'string', help: 'CIDR for LoadBalancer addresses (default: the nodes\' addresses)', default: '' },
   'cluster-domain': { type: 'string', help: 'DNS domain of the cluster', default: 'cluster.local' },
   'dns-port': { type: 'int', help: 'Port cluster DNS listens on at the node address; 0 picks a free port', default: 53 },
   'dns-upstream': { type: 'string', help: 'HOST:PORT of the resolver for names outside the cluster (default: the host\'s resolvers)', default: '' },
@@ -113,6 +114,15 @@ export function serverConfig(flags: Record<string, unknown>): ServerConfig {
     terminatedPodGcThreshold: flags['terminated-pod-gc-threshold'] as number,
     localPathDir: storagePath ? resolve(storagePath) : join(dataDir, 'storage'),
   };
+  const lbPool = flags['service-lb-pool'] as string;
+  if (lbPool) {
+    try {
+      parseCidr(lbPool);
+    } catch (err) {
+      throw new UsageError(`invalid value for --service-lb-pool: ${(err as Error).message}`);
+    }
+    controllerSettings.serviceLbPool = lbPool;
+  }
   const clusterDomain = flags['cluster-domain'] as string;
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(clusterDomain)) {
     throw new UsageError(`invalid value "${clusterDomain}" for --cluster-domain: expected a DNS domain such as cluster.local`);

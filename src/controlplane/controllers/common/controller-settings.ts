@@ -26,6 +26,8 @@ export interface ControllerSettings {
   localPathDir: string;
   /** Create the default `local-path` StorageClass when it is missing. */
   createDefaultStorageClass: boolean;
+  /** `--service-lb-pool`: the CIDR ServiceLB hands LoadBalancer addresses from; unset → the nodes' addresses. */
+  serviceLbPool?: string;
 }
 
 /** kube-controller-manager's defaults (k3s' for the CIDR and the storage directory). */

@@ -138,9 +138,9 @@ export class ServiceLbController implements Controller {
 }
 
 /**
- * The `servicelb` controller factory for registry.ts. The pool comes from `ctx.serviceLbPool` when the manager's
- * context carries one (the `--service-lb-pool` flag), else node IPs are used.
+ * The `servicelb` controller factory for registry.ts. The pool comes from the `serviceLbPool` setting (the
+ * `--service-lb-pool` flag), else node IPs are used.
  */
-export function newServiceLbController(ctx: ControllerContext & { serviceLbPool?: string }, opts?: ServiceLbOptions): ServiceLbController {
-  return new ServiceLbController(ctx, opts ?? { pool: ctx.serviceLbPool });
+export function newServiceLbController(ctx: ControllerContext, opts?: ServiceLbOptions): ServiceLbController {
+  return new ServiceLbController(ctx, opts ?? { pool: settingsOf(ctx).serviceLbPool });
 }
