@@ -167,6 +167,7 @@ export function validateServiceUpdate(svc: Service, old: Service): FieldError[] 
  * `clusterIP` and `clusterIPs` in step, as the strategy's normalisation does.
  */
 export function preserveServiceAllocations(svc: Service, old: Service | undefined): void {
+  if (old?.spec) dropTypeDependentFields(svc, old);
   const spec = (svc.spec ??= {});
   if (old?.spec && spec.type !== 'ExternalName' && old.spec.type !== 'ExternalName') {
     if (!spec.clusterIP && !spec.clusterIPs?.length) {
@@ -188,4 +189,41 @@ export function preserveServiceAllocations(svc: Service, old: Service | undefine
   }
   if (spec.clusterIP && !spec.clusterIPs?.length) spec.clusterIPs = [spec.clusterIP];
   else if (!spec.clusterIP && spec.clusterIPs?.length) spec.clusterIP = spec.clusterIPs[0];
+}
+
+function externallyAccessible(spec: NonNullable<Service['spec']>): boolean {
+  return spec.type === 'LoadBalancer' || spec.type === 'NodePort' || (spec.type === 'ClusterIP' && (spec.externalIPs?.length ?? 0) > 0);
+}
+
+/**
+ * Drops what a Service no longer needs after a type change, when the update left it as it was (so the server, not
+ * the user, set it): as kube-apiserver's dropTypeDependentFields. Without this, `kubectl apply` turning a NodePort
+ * Service into ClusterIP carries the allocated nodePorts and `externalTrafficPolicy` over and fails validation.
+ */
+export function dropTypeDependentFields(svc: Service, old: Service): void {
+  const spec = svc.spec;
+  const os = old.spec;
+  if (!spec || !os) return;
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  if (os.type !== 'ExternalName' && spec.type === 'ExternalName') {
+    if (same(spec.clusterIP, os.clusterIP) && same(spec.clusterIPs, os.clusterIPs)) {
+      delete spec.clusterIP;
+      delete spec.clusterIPs;
+    }
+    if (same(spec.ipFamilies, os.ipFamilies)) delete spec.ipFamilies;
+    if (same(spec.ipFamilyPolicy, os.ipFamilyPolicy)) delete spec.ipFamilyPolicy;
+  }
+  const needsNodePorts = (t: string | undefined) => t === 'NodePort' || t === 'LoadBalancer';
+  if (needsNodePorts(os.type) && !needsNodePorts(spec.type)) {
+    // Ports may be added, removed or changed, as long as no node port is new.
+    const oldPorts = new Set((os.ports ?? []).map((p) => p.nodePort).filter(Boolean));
+    if ((spec.ports ?? []).every((p) => !p.nodePort || oldPorts.has(p.nodePort))) for (const p of spec.ports ?? []) delete p.nodePort;
+  }
+  const needsHealthCheck = (x: typeof spec) => x.type === 'LoadBalancer' && x.externalTrafficPolicy === 'Local';
+  if (needsHealthCheck(os) && !needsHealthCheck(spec) && same(spec.healthCheckNodePort, os.healthCheckNodePort)) delete spec.healthCheckNodePort;
+  if (os.type === 'LoadBalancer' && spec.type !== 'LoadBalancer') {
+    if (spec.allocateLoadBalancerNodePorts != null && spec.allocateLoadBalancerNodePorts === os.allocateLoadBalancerNodePorts) delete spec.allocateLoadBalancerNodePorts;
+    if (same(spec.loadBalancerClass, os.loadBalancerClass)) delete spec.loadBalancerClass;
+  }
+  if (externallyAccessible(os) && !externallyAccessible(spec) && same(spec.externalTrafficPolicy, os.externalTrafficPolicy)) delete spec.externalTrafficPolicy;
 }
