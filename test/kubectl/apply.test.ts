@@ -169,6 +169,10 @@ describe('kubectl apply, diff, dry run, explain', { concurrency: false }, () => 
         assert.deepEqual(after.spec.clusterIPs, before.spec.clusterIPs);
         assert.equal(after.spec.ports[0].nodePort, before.spec.ports[0].nodePort);
         assert.equal(after.spec.ports[0].targetPort, 8081);
+        // Changing the type drops what only the old type needed (node ports, externalTrafficPolicy), as upstream.
+        assert.match(await h.ok(v, ['-n', ns, 'apply', '-f', '-'], { input: SVC(8081).replace('type: NodePort', 'type: ClusterIP') }), /^service\/web configured$/m);
+        const cluster = await h.get(`/api/v1/namespaces/${ns}/services/web`);
+        assert.deepEqual([cluster.spec.type, cluster.spec.clusterIP, cluster.spec.ports[0].nodePort, cluster.spec.externalTrafficPolicy], ['ClusterIP', before.spec.clusterIP, undefined, undefined]);
       });
 
       test('server-side apply: managedFields per manager, conflicts, --force-conflicts, removal of owned fields', async () => {
