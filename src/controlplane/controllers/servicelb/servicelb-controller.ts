@@ -15,6 +15,7 @@ import {
   objectKey, objectOf, RateLimitingQueue, splitKey, type EventRecorder, type Informer, type ResourceClient,
 } from '../../../client/index.js';
 import { logger } from '../../../util/log.js';
+import { settingsOf } from '../common/controller-settings.js';
 import type { Controller, ControllerContext } from '../common/controller.js';
 import { isNotFound } from '../common/controller-ref.js';
 import { clientOf, informerOf, NODES, type GroupVersionResource } from '../common/resources.js';
