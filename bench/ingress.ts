@@ -19,6 +19,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { Ingress } from 'kubernetes-types/networking/v1.js';
@@ -26,14 +27,11 @@ import { Client, loadKubeconfig } from '../src/client/index.js';
 import { runIngress } from '../src/ingress/run-ingress.js';
 import { startKubelite } from '../test/support/kubelite.js';
 
-const quick = process.argv.includes('--quick');
-const onlyIngress = process.argv.includes('--only-ingress');
-const SECONDS = quick ? 5 : 10;
 const CONNECTIONS = Number(process.env.WRK_CONNECTIONS ?? 64);
 const THREADS = Number(process.env.WRK_THREADS ?? 2);
-const ROUNDS = quick ? 1 : 3;
 
-interface WrkResult {
+/** One wrk run. */
+export interface WrkResult {
   rps: number;
   p50: string;
   p99: string;
@@ -41,7 +39,7 @@ interface WrkResult {
 }
 
 /** Runs wrk asynchronously (the ingress shares this process's event loop). */
-function wrk(url: string, seconds = SECONDS): Promise<WrkResult> {
+function wrk(url: string, seconds: number): Promise<WrkResult> {
   return new Promise((resolve, reject) => {
     const p = spawn('wrk', [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-H', 'Host: bench.test', url]);
     let out = '';
@@ -111,7 +109,27 @@ function stopProcess(p: ChildProcess | undefined): Promise<void> {
 
 const fmt = (r: WrkResult): string => `${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.padStart(8)}   p99 ${r.p99.padStart(8)}   errors: ${r.errors}`;
 
-async function main(): Promise<void> {
+/** Options of {@link benchIngress}. */
+export interface BenchIngressOptions {
+  /** One round of 5 s runs instead of three of 10 s. */
+  quick?: boolean;
+  /** Measure the ingress only (for profiling). */
+  onlyIngress?: boolean;
+}
+
+/** What {@link benchIngress} measured: the median round per target, and ingress/nginx per worker setting. */
+export interface BenchIngressResult {
+  medians: Record<string, WrkResult>;
+  ratios: { workers1?: number; workersAuto?: number };
+}
+
+/** Runs the benchmark, printing as it goes (also callable from a combined `bench:net`). */
+export async function benchIngress(opts: BenchIngressOptions = {}): Promise<BenchIngressResult> {
+  const onlyIngress = !!opts.onlyIngress;
+  const SECONDS = opts.quick ? 5 : 10;
+  const ROUNDS = opts.quick ? 1 : 3;
+  const ratios: BenchIngressResult['ratios'] = {};
+  let medians = new Map<string, WrkResult>();
   const dir = mkdtempSync(join(tmpdir(), 'bench-ingress-'));
   const procs: ChildProcess[] = [];
   const abort = new AbortController();
@@ -180,7 +198,7 @@ async function main(): Promise<void> {
       for (const t of targets) {
         const cpuBefore = process.cpuUsage();
         const wallBefore = performance.now();
-        const r = await wrk(t.url);
+        const r = await wrk(t.url, SECONDS);
         if (t.url === ingressUrl('1')) {
           const cpu = process.cpuUsage(cpuBefore);
           ingressBusy = Math.max(ingressBusy, (cpu.user + cpu.system) / 1000 / (performance.now() - wallBefore));
@@ -190,7 +208,7 @@ async function main(): Promise<void> {
     }
     /** The round with the median requests/s. */
     const median = (rs: WrkResult[]) => [...rs].sort((a, b) => a.rps - b.rps)[Math.floor(rs.length / 2)];
-    const medians = new Map([...runs].map(([name, rs]) => [name, median(rs)]));
+    medians = new Map([...runs].map(([name, rs]) => [name, median(rs)]));
     for (const [name, rs] of runs) {
       console.log(`${name.padEnd(24)} ${fmt(medians.get(name)!)}   rounds: ${rs.map((r) => r.rps.toFixed(0)).join(', ')}`);
     }
@@ -198,6 +216,7 @@ async function main(): Promise<void> {
     if (!onlyIngress) {
       for (const workers of ['1', 'auto']) {
         const ratio = medians.get(`ingress (workers ${workers})`)!.rps / medians.get(`nginx (workers ${workers})`)!.rps;
+        ratios[workers === '1' ? 'workers1' : 'workersAuto'] = ratio;
         console.log(`ingress / nginx, both with workers ${workers}: ${(ratio * 100).toFixed(0)}%   (goal ≥ 60%; ingress-nginx ≈ 46%)`);
       }
     }
@@ -210,9 +229,12 @@ async function main(): Promise<void> {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+  return { medians: Object.fromEntries(medians), ratios };
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  benchIngress({ quick: process.argv.includes('--quick'), onlyIngress: process.argv.includes('--only-ingress') }).catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
