@@ -198,4 +198,25 @@ describe('kubelet restarts and probes', { skip }, () => {
     const hostnet = await h.waitPod('hostnet', 'Running', runningReady);
     assert.equal(hostnet.status!.podIP, hostnet.status!.hostIP);
   });
+
+  test('the kubelet fails pods past activeDeadlineSeconds and evicts pods over an emptyDir sizeLimit', async () => {
+    await h.createPod({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'deadline' },
+      spec: { activeDeadlineSeconds: 2, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox:1.36', command: ['sleep', '3600'] }] },
+    });
+    await h.createPod({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'hoarder' },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: 'c', image: 'busybox:1.36', command: ['sh', '-c', 'dd if=/dev/zero of=/cache/blob bs=1024 count=3072; sleep 3600'], volumeMounts: [{ name: 'cache', mountPath: '/cache' }] }],
+        volumes: [{ name: 'cache', emptyDir: { sizeLimit: '1Mi' } }],
+      },
+    });
+    const dl = await h.waitPod('deadline', 'Failed', (p) => p.status?.phase === 'Failed', 20_000);
+    assert.equal(dl.status!.reason, 'DeadlineExceeded');
+    assert.equal(containerStatus(dl, 'c')!.state!.terminated?.exitCode !== undefined, true, 'container stopped');
+    const ev = await h.waitPod('hoarder', 'Evicted', (p) => p.status?.phase === 'Failed', 40_000);
+    assert.equal(ev.status!.reason, 'Evicted');
+    assert.equal(ev.status!.message, 'Usage of EmptyDir volume "cache" exceeds the limit "1Mi". ');
+  });
 });

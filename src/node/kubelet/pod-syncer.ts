@@ -96,6 +96,8 @@ export class PodSyncer {
   /** The status this kubelet last wrote per pod, with the resourceVersion the write produced. */
   private readonly written = new Map<string, { rv: string; status: PodStatus }>();
   private readonly pods: ResourceClient<Pod>;
+  /** When a pod's last sandbox creation failed (for its back-off). */
+  private readonly sandboxFailedAt = new Map<string, number>();
 
   constructor(private readonly d: PodSyncerDeps) {
     this.pods = d.client.resource<Pod>('', 'v1', 'pods');
@@ -107,6 +109,26 @@ export class PodSyncer {
     if (this.failures.has(uid)) return;
     this.failures.set(uid, { reason: 'Evicted', message });
     this.d.recorder.event(pod, 'Warning', 'Evicted', message);
+  }
+
+  /**
+   * activeDeadlineSeconds: a pod active on the node longer than that fails with DeadlineExceeded, as the kubelet's
+   * active-deadline handler; otherwise a sync is scheduled for the moment it would expire.
+   */
+  private checkActiveDeadline(pod: Pod): void {
+    const deadline = pod.spec?.activeDeadlineSeconds;
+    const uid = pod.metadata?.uid ?? '';
+    if (deadline === undefined || this.failures.has(uid) || TERMINAL.has(pod.status?.phase ?? '')) return;
+    const start = Date.parse(pod.status?.startTime ?? '');
+    if (!Number.isFinite(start)) return;
+    const left = start + deadline * 1000 - Date.now();
+    if (left > 0) {
+      this.d.requeue(uid, left + 50);
+      return;
+    }
+    const message = 'Pod was active on the node longer than the specified deadline';
+    this.failures.set(uid, { reason: 'DeadlineExceeded', message });
+    this.d.recorder.event(pod, 'Warning', 'DeadlineExceeded', message);
   }
 
   /** The pod with the newest status known: the informer's, or the one our own last write returned. */
@@ -136,6 +158,7 @@ export class PodSyncer {
       await this.terminate(pod, rt);
       return;
     }
+    this.checkActiveDeadline(pod);
     if (TERMINAL.has(pod.status?.phase ?? '') || this.failures.has(uid)) {
       await this.stopPod(pod, rt);
       await this.writeStatus(pod);
@@ -153,6 +176,7 @@ export class PodSyncer {
     this.waiting.delete(uid);
     this.failures.delete(uid);
     this.written.delete(uid);
+    this.sandboxFailedAt.delete(uid);
     this.backoff.forgetPrefix(`${uid}/`);
     this.d.images.forgetPod(uid);
     this.d.probes.removePod(uid);
@@ -231,7 +255,7 @@ export class PodSyncer {
     if (!ready) {
       const attempt = sandbox ? sandbox.attempt + 1 : 0;
       const key = `${uid}/.sandbox`;
-      const wait = this.backoff.remaining(key, Date.now());
+      const wait = this.backoff.remaining(key, this.sandboxFailedAt.get(uid) ?? 0);
       if (wait > 0) {
         this.d.requeue(uid, wait);
         return acted;
@@ -244,7 +268,8 @@ export class PodSyncer {
       } catch (err) {
         this.d.recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errText(err)}`);
         this.backoff.next(key);
-        this.d.requeue(uid, this.backoff.delay(key));
+        this.sandboxFailedAt.set(uid, Date.now());
+        this.d.requeue(uid, this.backoff.delay(key) + 50);
         return acted;
       }
       let ip = '';
@@ -333,7 +358,7 @@ export class PodSyncer {
   private mayRestart(pod: Pod, c: Container, last: RuntimeContainer, init: boolean, waiting: Map<string, WaitingReason>): boolean {
     const uid = pod.metadata!.uid!;
     const key = `${uid}/${init ? 'init:' : ''}${c.name}`;
-    const wait = this.backoff.remaining(key, last.finishedAt || Date.now());
+    const wait = this.backoff.remaining(key, last.finishedAt || last.startedAt || last.createdAt);
     if (wait > 0) {
       const delay = goDuration(this.backoff.delay(key));
       const podDesc = `${pod.metadata?.name}_${pod.metadata?.namespace}(${uid})`;
