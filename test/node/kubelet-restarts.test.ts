@@ -219,4 +219,22 @@ describe('kubelet restarts and probes', { skip }, () => {
     assert.equal(ev.status!.reason, 'Evicted');
     assert.equal(ev.status!.message, 'Usage of EmptyDir volume "cache" exceeds the limit "1Mi". ');
   });
+
+  test('postStart hooks run after the start; a failing one kills the container with FailedPostStartHook', async () => {
+    await h.createPod({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'hooks' },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          { name: 'good', image: 'busybox:1.36', command: ['sleep', '3600'], lifecycle: { postStart: { exec: { command: ['sh', '-c', 'echo hooked > /tmp/hook'] } } } },
+          { name: 'bad', image: 'busybox:1.36', command: ['sleep', '3600'], lifecycle: { postStart: { exec: { command: ['sh', '-c', 'echo no >&2; exit 7'] } } } },
+        ],
+      },
+    });
+    const pod = await h.waitPod('hooks', 'good running, bad restarted', (p) => !!containerStatus(p, 'good')?.state?.running && (containerStatus(p, 'bad')?.restartCount ?? 0) >= 1, 30_000);
+    assert.equal((await exec(pod, 'good', ['cat', '/tmp/hook'])).trim(), 'hooked');
+    const ev = (await h.events('hooks')).find((e) => e.reason === 'FailedPostStartHook');
+    assert.equal(ev?.type, 'Warning');
+    assert.equal(ev?.involvedObject.fieldPath, 'spec.containers{bad}');
+  });
 });
