@@ -65,18 +65,23 @@ export async function dialRemoteCommand(url: string, opts: RemoteCommandOptions 
   const resize = opts.tty ? await open('resize') : undefined;
   stdout?.end();
   stderr?.end();
-  const socketClosed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  // The session ends every stream once the connection is gone and everything received was delivered, so
+  // waiting for the streams themselves is enough (and waiting for the socket would be too early).
+  // (Listen from the start: a stream that ended before anyone listened would never say so again.)
+  const stdoutCopy = keep(stdout);
+  const stderrCopy = keep(stderr);
+  const outputsDone = Promise.all([drained(stdout), drained(stderr)]);
+  const chunks: Buffer[] = [];
+  error.on('data', (d: Buffer) => chunks.push(d));
   const status = (async () => {
-    const chunks: Buffer[] = [];
-    error.on('data', (d: Buffer) => chunks.push(d));
-    await Promise.race([drained(error), socketClosed]);
+    await drained(error);
     // Output written before the status must reach the caller before it hears the command ended.
-    await Promise.race([Promise.all([drained(stdout), drained(stderr)]), socketClosed]);
+    await outputsDone;
     return parseStreamStatus(Buffer.concat(chunks));
   })();
   opts.signal?.addEventListener('abort', () => socket.destroy(), { once: true });
   return {
-    stdin, stdout: keep(stdout), stderr: keep(stderr), status,
+    stdin, stdout: stdoutCopy, stderr: stderrCopy, status,
     resize(size) {
       if (resize && !resize.writableEnded) resize.write(`${JSON.stringify(size)}\n`);
     },

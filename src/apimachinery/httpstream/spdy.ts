@@ -6,8 +6,12 @@
  *   in placeholders, so such frames are accepted.
  * - spdystream implements no flow control: it never sends WINDOW_UPDATE. The package would stop writing after the
  *   first 64 KiB of a stream or session, so this session's send windows are unbounded, as spdystream's own are.
+ * - A stream server writes the exit status and hangs up at once. The package drops every stream when its socket
+ *   closes, even while its parser still holds the last frames (header decompression is asynchronous), and the
+ *   status was lost now and then. The session's socket is therefore wrapped so that a clean close reaches the
+ *   package only after the parser has delivered everything.
  */
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
 import transport, { type SpdyConnection, type SpdyStream } from 'spdy-transport';
 
 export type { SpdyConnection, SpdyStream };
@@ -30,9 +34,45 @@ function unbounded(side: { current: number; max: number; limit: number; lowWater
  * unshifted onto the socket by the caller first.
  */
 export function createSpdySession(socket: Duplex, opts: SpdySessionOptions): SpdyConnection {
-  const conn = transport.connection.create(socket, { protocol: 'spdy', isServer: opts.isServer, autoSpdy31: true, maxChunk: 32 * 1024 });
+  const carrier = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _enc, cb) {
+      socket.write(chunk, cb);
+    },
+    final(cb) {
+      socket.end();
+      cb();
+    },
+    destroy(err, cb) {
+      socket.destroy();
+      cb(err);
+    },
+  });
+  let ended = false;
+  socket.on('data', (d: Buffer) => {
+    if (!carrier.push(d)) socket.pause();
+  });
+  socket.once('end', () => {
+    ended = true;
+    carrier.push(null);
+  });
+  socket.on('error', () => undefined);
+  const conn = transport.connection.create(carrier, { protocol: 'spdy', isServer: opts.isServer, autoSpdy31: true, maxChunk: 32 * 1024 });
   const state = conn._spdyState;
   const parser = state.parser;
+  socket.once('close', () => {
+    if (!ended || parser.readableEnded) {
+      carrier.destroy();
+      return;
+    }
+    const timer = setTimeout(() => carrier.destroy(), 2000);
+    parser.once('end', () => {
+      clearTimeout(timer);
+      carrier.destroy();
+    });
+  });
   const parseKVs = parser.parseKVs as (buf: unknown, cb: (err: Error | null, headers?: Record<string, string>) => void) => void;
   parser.parseKVs = function patchedParseKVs(buf: unknown, cb: (err: Error | null, headers?: Record<string, string>) => void) {
     parseKVs.call(this, buf, (err, headers) => {
@@ -53,8 +93,8 @@ export function createSpdySession(socket: Duplex, opts: SpdySessionOptions): Spd
     setDefaultWindow.call(this, { ...settings, initial_window_size: undefined });
   };
   conn.start(3.1);
-  // Socket errors surface as session errors; the owner closes the socket, nobody must crash on them.
-  conn.on('error', () => socket.destroy());
+  // Session errors (a peer's protocol error, a reset socket) end the session; nobody must crash on them.
+  conn.on('error', () => carrier.destroy());
   return conn;
 }
 

@@ -5,6 +5,7 @@
  * the way upstream does. A kubelet with its own pod cache can pass a faster implementation.
  */
 import type { CriClient } from '../../cri/index.js';
+import type { PodRuntimeIndex } from '../runtime-index.js';
 
 /** A pod's sandbox on this node. */
 export interface SandboxRef {
@@ -57,6 +58,27 @@ export class CriContainerIndex implements ContainerIndex {
         // removed meanwhile: no log
       }
       return { id: c.id, sandboxId: sb.id, attempt: c.metadata?.attempt ?? 0, running: c.state === 'CONTAINER_RUNNING', logPath };
+    }));
+  }
+}
+
+/**
+ * Adapts the kubelet core's PodRuntimeIndex (pods found by the CRI labels the kubelet sets) to this contract, so
+ * the server sees exactly the pods the kubelet runs, including containers left in an older sandbox.
+ */
+export class PodRuntimeIndexAdapter implements ContainerIndex {
+  constructor(private readonly index: PodRuntimeIndex) {}
+
+  async sandbox(namespace: string, pod: string): Promise<SandboxRef | undefined> {
+    const p = await this.index.findPod(namespace, pod);
+    return p ? { id: p.sandboxId, uid: p.uid, ready: p.sandboxState === 'SANDBOX_READY' } : undefined;
+  }
+
+  async containers(namespace: string, pod: string, container: string): Promise<ContainerRef[]> {
+    const p = await this.index.findPod(namespace, pod);
+    if (!p) return [];
+    return p.containers.filter((c) => c.name === container).map((c) => ({
+      id: c.id, sandboxId: c.sandboxId, attempt: c.attempt, running: c.state === 'CONTAINER_RUNNING', logPath: c.logPath,
     }));
   }
 }

@@ -4,7 +4,7 @@
  */
 export { startKubeletServer, APISERVER_KUBELET_CLIENT_CN } from './kubelet-server.js';
 export type { KubeletServer, KubeletServerOptions } from './kubelet-server.js';
-export { CriContainerIndex } from './container-index.js';
+export { CriContainerIndex, PodRuntimeIndexAdapter } from './container-index.js';
 export type { ContainerIndex, ContainerRef, SandboxRef } from './container-index.js';
 export { CriStatsProvider, CpuRateSampler } from './stats-provider.js';
 export type { StatsProvider, CriStatsProviderOptions } from './stats-provider.js';
