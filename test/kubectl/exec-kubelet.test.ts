@@ -17,7 +17,8 @@ import { containerdSkipReason, startTestContainerd, type TestContainerd } from '
 import { startKubeletServer, type KubeletServer } from '../../src/node/kubelet/server/index.js';
 import type { ContainerConfigInput } from '../../src/node/cri/index.js';
 
-const VERSIONS = (process.env.KV ? process.env.KV.split(',') : ['1.27', '1.30', 'default', '1.33']).filter((v) => hasKubectl(v));
+/** kubectl versions to run (KUBECTL_VERSIONS=1.27,default narrows a local run). */
+const VERSIONS = (process.env.KUBECTL_VERSIONS ? process.env.KUBECTL_VERSIONS.split(',') : ['1.27', '1.30', 'default', '1.33']).filter((v) => hasKubectl(v));
 const vname = (v: string) => (v === 'default' ? '1.32' : v);
 const skip = containerdSkipReason(['busybox', 'nginx']) ?? (VERSIONS.length === 0 ? 'no kubectl installed' : undefined);
 const NODE = 'kubelet-e2e';
