@@ -77,9 +77,9 @@ describe('kubelet agent restart', { skip }, () => {
 });
 
 describe('cluster routes', { skip: process.getuid?.() !== 0 ? 'needs root to change routes' : undefined }, () => {
-  test('ensureClusterRoutes is idempotent and removeClusterRoutes undoes it', () => {
+  test('ensureClusterRoutes is idempotent and removeClusterRoutes undoes it', (t) => {
     const opts = { clusterCidr: '10.231.0.0/16', serviceCidr: '10.232.0.0/16', serviceInterface: `klsvct${process.pid % 10000}` };
-    after(() => removeClusterRoutes(opts));
+    t.after(() => removeClusterRoutes(opts));
     ensureClusterRoutes(opts);
     ensureClusterRoutes(opts);
     const routes = execFileSync('ip', ['route', 'show'], { encoding: 'utf8' });

@@ -212,9 +212,9 @@ spec:
     assert.match(await exec(pod, 'c', ['env']), /^K=v1$/m);
   });
 
-  test('hostPath (DirectoryOrCreate) and configMap volumes; configMap updates reach the mounted files', async () => {
+  test('hostPath (DirectoryOrCreate) and configMap volumes; configMap updates reach the mounted files', async (t) => {
     const hostDir = join(mkdtempSync(join(tmpdir(), 'kl-hostpath-')), 'made-by-kubelet');
-    after(() => rmSync(join(hostDir, '..'), { recursive: true, force: true }));
+    t.after(() => rmSync(join(hostDir, '..'), { recursive: true, force: true }));
     const cms = h.client.resource('', 'v1', 'configmaps').namespace('default');
     await cms.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, ...{ data: { 'app.conf': 'color=blue\n', other: 'x' } } });
     await h.createPod({
@@ -251,9 +251,9 @@ spec:
     assert.equal(await exec(pod, 'c', ['cat', '/etc/one.conf']), 'color=blue\n');
   });
 
-  test('a gitRepo volume clones a local repository at the given revision', async () => {
+  test('a gitRepo volume clones a local repository at the given revision', async (t) => {
     const repoDir = mkdtempSync(join(tmpdir(), 'kl-git-'));
-    after(() => rmSync(repoDir, { recursive: true, force: true }));
+    t.after(() => rmSync(repoDir, { recursive: true, force: true }));
     const git = (...args: string[]) => execFileSync('git', ['-C', repoDir, '-c', 'user.name=t', '-c', 'user.email=t@e', ...args], { encoding: 'utf8' }).trim();
     git('init', '-q');
     writeFileSync(join(repoDir, 'README'), 'first\n');
@@ -278,9 +278,9 @@ spec:
     assert.equal(await exec(pod, 'c', ['cat', `/head/${name}/README`]), 'second\n');
   });
 
-  test('graceful deletion runs preStop, then TERM, then KILL after the grace period, and removes the pod', async () => {
+  test('graceful deletion runs preStop, then TERM, then KILL after the grace period, and removes the pod', async (t) => {
     const marker = mkdtempSync(join(tmpdir(), 'kl-prestop-'));
-    after(() => rmSync(marker, { recursive: true, force: true }));
+    t.after(() => rmSync(marker, { recursive: true, force: true }));
     await h.createPod({
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stubborn' },
       spec: {
