@@ -3,6 +3,8 @@
 // probes, startup probes gating liveness, OOMKilled, and pods that finish (Never → Succeeded/Failed).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { containerStatus, kubeletSkipReason, runningReady, startKubeletHarness, type KubeletHarness } from './kubelet-harness.js';
 
@@ -236,5 +238,22 @@ describe('kubelet restarts and probes', { skip }, () => {
     const ev = (await h.events('hooks')).find((e) => e.reason === 'FailedPostStartHook');
     assert.equal(ev?.type, 'Warning');
     assert.equal(ev?.involvedObject.fieldPath, 'spec.containers{bad}');
+  });
+
+  test('container logs over 10 MiB are rotated and the runtime keeps writing to the same path', async () => {
+    await h.createPod({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'chatty' },
+      spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox:1.36', command: ['sh', '-c', 'yes line-of-log | head -c 12000000; while true; do echo tick; sleep 0.5; done'] }] },
+    });
+    const pod = await h.waitPod('chatty', 'Running', runningReady);
+    const dir = join(h.dataDir, 'pods', pod.metadata!.uid!, 'logs', 'c');
+    const deadline = Date.now() + 30_000;
+    while (readdirSync(dir).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    const files = readdirSync(dir).sort();
+    assert.equal(files.length, 2, files.join(','));
+    assert.match(files[1], /^0\.log\.\d{8}-\d{6}$/);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.match(readFileSync(join(dir, '0.log'), 'utf8'), / stdout F tick\n/);
+    assert.ok(statSync(join(dir, '0.log')).size < 1024 * 1024);
   });
 });

@@ -2,8 +2,8 @@
  * runKubelet: the node agent over a CRI runtime. It registers the Node and keeps its Lease and status, watches
  * the pods bound to this node and runs each through a PodSyncer — one sync at a time per pod UID, many pods in
  * parallel — reacting at once to pod changes from the informer, to runtime changes found by a 1 s relist (the
- * generic PLEG), and to probe results. Housekeeping refreshes configMap/secret/downwardAPI volumes and checks
- * emptyDir size limits every 10 s; garbage collection runs every minute.
+ * generic PLEG), and to probe results. Housekeeping refreshes configMap/secret/downwardAPI volumes, checks
+ * emptyDir size limits and rotates container logs over 10 MiB every 10 s; garbage collection runs every minute.
  *
  * The kubelet's HTTPS server (logs, exec, attach, port-forward, stats) is separate (server/); it finds pods in the
  * runtime through a CriPodRuntimeIndex built on the same endpoint and data dir (runtime-index.ts).
@@ -19,6 +19,7 @@ import { logger } from '../../util/log.js';
 import { CriClient } from '../cri/index.js';
 import { collectGarbage } from './garbage-collector.js';
 import { ImagePuller } from './image-puller.js';
+import { rotateContainerLog } from './log-rotation.js';
 import { defaultNodeIP, memInfo, nodeResources } from './node-info.js';
 import { NodeStatusManager } from './node-status.js';
 import { ApiObjectSource } from './object-source.js';
@@ -161,8 +162,12 @@ export async function runKubelet(client: Client, opts: KubeletOptions): Promise<
         while (await sleep(10_000, { signal: s })) {
           for (const pod of pods.values()) {
             if (pod.metadata?.deletionTimestamp || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
-            const sb = cache.pod(pod.metadata!.uid!)?.sandboxes[0];
+            const rp = cache.pod(pod.metadata!.uid!);
+            const sb = rp?.sandboxes[0];
             if (!sb) continue;
+            for (const c of rp!.containers) {
+              if (c.state === 'CONTAINER_RUNNING' && c.logPath) await rotateContainerLog(cri, c.id, c.logPath).catch((err) => log.debug('log rotation failed', { err }));
+            }
             const podIP = pod.spec?.hostNetwork ? nodeIP : sb.ip;
             try {
               await volumes.refresh(pod, { podIP, podIPs: [podIP], hostIP: nodeIP, nodeAllocatable: { cpu: allocatable.cpu, memory: allocatable.memory } });
