@@ -14,7 +14,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { startKubelite, hasKubectl, KUBECTL, type KubeliteProcess } from '../support/kubelite.js';
 import { api, credsFrom, type Creds } from '../support/https.js';
 import { containerdSkipReason, startTestContainerd, type TestContainerd } from '../support/containerd.js';
-import { startKubeletServer, type KubeletServer } from '../../src/node/kubelet/server/index.js';
+import { KUBELET_SERVING_CERT_ANNOTATION, startKubeletServer, type KubeletServer } from '../../src/node/kubelet/server/index.js';
 import type { ContainerConfigInput } from '../../src/node/cri/index.js';
 
 /** kubectl versions to run (KUBECTL_VERSIONS=1.27,default narrows a local run). */
@@ -74,7 +74,7 @@ describe('kubectl streaming through the kubelet server', { skip }, () => {
     kubelet = await startKubeletServer({ port: 0, bindAddress: '127.0.0.1', caCert: creds.ca, dataDir: kubeletDir, runtime: node.client, nodeName: NODE });
     const nodeObj = {
       apiVersion: 'v1', kind: 'Node',
-      metadata: { name: NODE, annotations: { 'kubelite.io/kubelet-serving-cert-sha256': kubelet.fingerprint256 } },
+      metadata: { name: NODE, annotations: { [KUBELET_SERVING_CERT_ANNOTATION]: kubelet.fingerprint256 } },
       status: {
         addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: NODE }],
         daemonEndpoints: { kubeletEndpoint: { Port: kubelet.port } },

@@ -28,6 +28,12 @@ import { CriStatsProvider, type StatsProvider } from './stats-provider.js';
 
 const log = logger('kubelet-server');
 
+/**
+ * The Node annotation to publish {@link KubeletServer.fingerprint256} under; the API server pins the kubelet's
+ * certificate by it (the same name as the API server's KUBELET_CERT_ANNOTATION, which this unit cannot import).
+ */
+export const KUBELET_SERVING_CERT_ANNOTATION = 'kubelite.io/kubelet-serving-cert-sha256';
+
 /** The API server's kubelet-client identity (its certificate's CN). */
 export const APISERVER_KUBELET_CLIENT_CN = 'kube-apiserver-kubelet-client';
 
