@@ -108,6 +108,9 @@ describe('kubectl edit, label, annotate, patch, scale, wait, delete, apply -k', 
         assert.equal(dep.spec.replicas, 3);
         assert.equal(dep.metadata.labels.m, undefined);
         assert.equal(dep.metadata.annotations.j, '1');
+        // A patch that changes nothing returns the object untouched, which kubectl reports as such.
+        assert.match(await h.ok(v, ['-n', ns, 'patch', 'deploy', 'web', '--type', 'merge', '-p', '{"spec":{"replicas":3}}']), /^deployment\.apps\/web patched \(no change\)$/m);
+        assert.equal((await h.get(`${D}/web`)).metadata.resourceVersion, dep.metadata.resourceVersion);
       });
 
       test('a patch that does not apply is refused with the field named, and nothing is stored', async () => {
