@@ -51,15 +51,17 @@ describe('kubectl edit, label, annotate, patch, scale, wait, delete, apply -k', 
 
       test('edit refused by validation stores nothing and keeps a copy with the error', async () => {
         const before = await h.get(`${D}/web`);
-        const r = await h.fails(v, ['-n', ns, 'edit', 'deploy', 'web'], { env: { KUBE_EDITOR: 'sed -i s/replicas:\\ 4/replicas:\\ -1/' } });
-        assert.match(r.stderr, /deployments\.apps "web" is invalid/);
-        assert.match(r.stderr, /Edit cancelled, no valid changes were saved\./);
-        const copy = /A copy of your changes has been stored to "([^"]+)"/.exec(r.stderr)?.[1];
-        assert.ok(copy, r.stderr);
+        // kubectl leaves its edit files behind on failure: give it a temp dir of its own.
+        const tmp = mkdtempSync(join(tmpdir(), 'kubectl-edit-'));
         try {
+          const r = await h.fails(v, ['-n', ns, 'edit', 'deploy', 'web'], { env: { TMPDIR: tmp, KUBE_EDITOR: 'sed -i s/replicas:\\ 4/replicas:\\ -1/' } });
+          assert.match(r.stderr, /deployments\.apps "web" is invalid/);
+          assert.match(r.stderr, /Edit cancelled, no valid changes were saved\./);
+          const copy = /A copy of your changes has been stored to "([^"]+)"/.exec(r.stderr)?.[1];
+          assert.ok(copy && copy.startsWith(tmp), r.stderr);
           assert.match(readFileSync(copy, 'utf8'), /spec\.replicas: Invalid value: -1: must be greater than or equal to 0/);
         } finally {
-          rmSync(copy, { force: true });
+          rmSync(tmp, { recursive: true, force: true });
         }
         assert.equal((await h.get(`${D}/web`)).metadata.resourceVersion, before.metadata.resourceVersion);
       });
