@@ -62,6 +62,8 @@ export class LeaderElector {
   private readonly retryMs: number;
   private leader = '';
   private leading = false;
+  /** When the lease another candidate holds runs out, as last observed. */
+  private othersExpiry?: number;
 
   constructor(client: Client, private readonly opts: LeaderElectionOptions) {
     this.leases = client.resource<Lease>('coordination.k8s.io', 'v1', 'leases').namespace(opts.namespace ?? 'kube-system');
@@ -90,8 +92,16 @@ export class LeaderElector {
    */
   async run(signal: AbortSignal): Promise<void> {
     while (!(await this.tryAcquireOrRenew(signal))) {
-      // client-go jitters acquisition retries by 1.2 so candidates do not collide in step.
-      if (!(await sleep(jitter(this.retryMs, 1.2), { clock: this.clock, signal }))) return;
+      // client-go jitters acquisition retries by 1.2 so candidates do not collide in step. When the other holder's
+      // lease runs out sooner than that, try right after it does: a dead leader is replaced within the lease
+      // duration rather than up to a jittered retry period later.
+      let wait = jitter(this.retryMs, 1.2);
+      if (this.othersExpiry !== undefined) {
+        const untilExpiry = this.othersExpiry - this.clock.now() + 50;
+        if (untilExpiry > 0 && untilExpiry < wait) wait = untilExpiry;
+        this.othersExpiry = undefined;
+      }
+      if (!(await sleep(wait, { clock: this.clock, signal }))) return;
     }
     this.leading = true;
     log.info('became leader', { lease: this.opts.name, identity: this.opts.identity });
@@ -154,7 +164,10 @@ export class LeaderElector {
     if (holder && holder !== id) {
       const renewed = Date.parse(spec.renewTime ?? spec.acquireTime ?? '') || 0;
       const validFor = (spec.leaseDurationSeconds ?? this.durationS) * 1000;
-      if (renewed + validFor > now) return false;
+      if (renewed + validFor > now) {
+        this.othersExpiry = renewed + validFor;
+        return false;
+      }
     }
     const next: LeaseSpec = {
       ...spec, holderIdentity: id, leaseDurationSeconds: this.durationS, renewTime: microTime(now),

@@ -234,6 +234,7 @@ export class GenericStore {
     this.strategy.prepareForCreate?.(obj, ctx);
     const errs = [...this.hooks.validateCreate(info.group, info.kind, obj), ...(this.strategy.validate?.(obj, undefined) ?? [])];
     if (errs.length > 0) throw invalid(info.kind, info.group, meta.name, errs);
+    // Hooks below may replace obj.metadata (field managers do): from here on, read it through obj.
     if (info.namespaced) await this.admitNamespace(namespace);
     if (!params.managedFieldsDone) this.hooks.trackManagedFields?.(obj, undefined, { manager: params.fieldManager ?? 'unknown', subresource: '', now: ctx.now, apiVersion: this.apiVersion });
     await this.strategy.beforeStore?.(obj, undefined, ctx);
@@ -243,16 +244,16 @@ export class GenericStore {
     }
     for (let attempt = 0; ; attempt++) {
       try {
-        const { kv } = await this.backend.create(this.key(namespace, meta.name), this.encode(obj), { ttlSeconds: this.strategy.ttlSeconds?.(obj) });
+        const { kv } = await this.backend.create(this.key(namespace, obj.metadata.name), this.encode(obj), { ttlSeconds: this.strategy.ttlSeconds?.(obj) });
         obj.metadata.resourceVersion = String(kv.modRevision);
         return obj;
       } catch (err) {
         if (err instanceof KeyExistsError && fromGenerate && attempt < 3) {
-          meta.name = generateName(meta.generateName);
+          obj.metadata.name = generateName(obj.metadata.generateName);
           continue;
         }
         await this.strategy.rollback?.(obj, undefined);
-        if (err instanceof KeyExistsError) throw alreadyExists(this.gr, meta.name);
+        if (err instanceof KeyExistsError) throw alreadyExists(this.gr, obj.metadata.name);
         throw err;
       }
     }
