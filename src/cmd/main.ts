@@ -7,6 +7,7 @@ import { UsageError } from './flags.js';
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   server: { run: serverCommand, help: 'Run the control plane: API server, scheduler, controller manager, cluster DNS' },
   agent: { run: async (argv) => (await import('./agent.js')).agentCommand(argv), help: 'Run a node agent (today only --simulate N: kwok-like nodes for scale tests)' },
+  up: { run: async (argv) => (await import('./up.js')).upCommand(argv), help: 'Run a whole cluster on this machine: control plane and a node (what `npm start` runs)' },
   images: { run: async (argv) => (await import('./images.js')).imagesCommand(argv), help: 'Import image archives into a node\'s runtime offline, or list its images' },
 };
 

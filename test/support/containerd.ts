@@ -126,6 +126,9 @@ export async function startTestContainerd(opts: {
   try {
     const options: StartContainerdOptions = {
       dataDir, podCidr: cidr, bridgeName: `klt${x}`, networkName: `kubelite-test-${x}`, podCgroupRoot: cgroupRoot,
+      // Tests never pull from the internet (nor ask the machine's resolver for a registry's name): `:latest` images
+      // with imagePullPolicy Always try a pull, which must fail on the machine and fall back to the imported copy.
+      disableDefaultEndpoint: true,
       ...opts.runtime,
     };
     runtime = await startContainerd(options);

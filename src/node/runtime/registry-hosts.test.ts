@@ -37,3 +37,11 @@ test('writeRegistryHosts rewrites the directory, dropping settings no longer giv
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('with the default endpoint disabled, docker.io pulls never leave the machine', () => {
+  const files = registryHostsFiles({ disableDefaultEndpoint: true });
+  assert.match(files.get('docker.io')!, /^server = "http:\/\/127\.0\.0\.1:1"/);
+  const withMirror = registryHostsFiles({ disableDefaultEndpoint: true, registryMirrors: ['http://127.0.0.1:5000'] });
+  assert.match(withMirror.get('docker.io')!, /^server = "http:\/\/127\.0\.0\.1:1"/);
+  assert.match(withMirror.get('docker.io')!, /\[host\."http:\/\/127\.0\.0\.1:5000"\]/);
+});

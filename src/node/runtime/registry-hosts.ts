@@ -16,7 +16,15 @@ export interface RegistryOptions {
   registryMirrors?: string[] | Record<string, string[]>;
   /** `host:port` of registries to reach over plain HTTP (dockerd's --insecure-registry). */
   insecureRegistries?: string[];
+  /**
+   * Never fall back to docker.io's real endpoint (k3s' --disable-default-registry-endpoint): a mirror that misses,
+   * or a pull with no mirror, fails on the machine. Tests and air-gapped machines use it so that no pull leaves.
+   */
+  disableDefaultEndpoint?: boolean;
 }
+
+/** Where docker.io pulls go when the default endpoint is disabled and no mirror has the image: a closed port. */
+export const BLACKHOLE_ENDPOINT = 'http://127.0.0.1:1';
 
 /** The default upstream of a registry host as containerd resolves it. */
 function upstream(host: string): string {
@@ -34,9 +42,11 @@ export function registryHostsFiles(opts: RegistryOptions): Map<string, string> {
     ? { 'docker.io': opts.registryMirrors }
     : { ...(opts.registryMirrors ?? {}) };
   const files = new Map<string, string>();
+  if (opts.disableDefaultEndpoint) mirrors['docker.io'] ??= [];
   for (const [registry, list] of Object.entries(mirrors)) {
-    if (list.length === 0) continue;
-    const server = insecure.has(registry) ? `http://${registry}` : upstream(registry);
+    const offline = opts.disableDefaultEndpoint === true && registry === 'docker.io';
+    if (list.length === 0 && !offline) continue;
+    const server = offline ? BLACKHOLE_ENDPOINT : insecure.has(registry) ? `http://${registry}` : upstream(registry);
     let body = `server = ${toml(server)}\n`;
     for (const m of list) {
       const url = /^https?:\/\//.test(m) ? m.replace(/\/+$/, '') : `${insecure.has(m) ? 'http' : 'https'}://${m}`;
