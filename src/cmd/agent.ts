@@ -1,8 +1,7 @@
 /**
- * `kubelite agent`: the node agent. Today only its simulator exists: `--simulate N` registers N kwok-like nodes
- * that keep Ready and make their pods Running without running anything, for scale tests of the control plane.
- * The real CRI agent (issue 6) takes the same connection flags plus its own; without `--simulate` the command says
- * so and exits 1.
+ * `kubelite agent`: the node agent. Without `--simulate` it is a real node (containerd, kubelet, kube-proxy,
+ * ingress; see agent-node.ts). With `--simulate N` it registers N kwok-like nodes that keep Ready and make their
+ * pods Running without running anything, for scale tests of the control plane.
  */
 import { existsSync } from 'node:fs';
 import { Client, loadKubeconfig } from '../client/index.js';
@@ -14,6 +13,7 @@ import {
 } from '../node/kubelet/simulated/simulation-spec.js';
 import { logger } from '../util/log.js';
 import { parseFlags, usage, UsageError, type FlagSpec } from './flags.js';
+import { REAL_AGENT_FLAGS, runRealAgent } from './agent-node.js';
 
 const log = logger('agent');
 
@@ -21,8 +21,8 @@ const log = logger('agent');
 export const AGENT_FLAGS: Record<string, FlagSpec> = {
   'kubeconfig': { type: 'string', help: 'Kubeconfig to reach the API server (default $KUBECONFIG)', default: '' },
   'server': { type: 'string', help: 'API server URL, overriding the kubeconfig\'s', default: '' },
-  'node-name': { type: 'string', help: 'Name of this node (CRI agent, issue 6)', default: '' },
-  'data-dir': { type: 'string', help: 'State directory (CRI agent, issue 6)', default: '' },
+  'data-dir': { type: 'string', help: 'State directory of a real node (containerd, pods, certificates)', default: '' },
+  ...REAL_AGENT_FLAGS,
   'simulate': { type: 'int', help: 'Simulate N nodes that run no containers (scale testing only)', default: 0 },
   'name-prefix': { type: 'string', help: 'Simulated node names are PREFIX0, PREFIX1, …', default: 'sim-' },
   'start-index': { type: 'int', help: 'Index of the first simulated node (to run several simulators)', default: 0 },
@@ -42,8 +42,6 @@ export const AGENT_FLAGS: Record<string, FlagSpec> = {
   'help': { type: 'bool', help: 'Show this help' },
 };
 
-/** The message of `kubelite agent` without `--simulate`. */
-export const CRI_AGENT_MISSING = 'not implemented yet: the CRI agent lands with issue 6; use --simulate N';
 
 /** Validated settings of the simulator. */
 export interface SimulateConfig {
@@ -200,6 +198,6 @@ export async function agentCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (args.length > 0) throw new UsageError(`unexpected argument "${args[0]}"`);
-  if (!flags.simulate) throw new Error(CRI_AGENT_MISSING);
+  if (!flags.simulate) return runRealAgent(flags);
   return runSimulatedNodes(simulateConfig(flags));
 }

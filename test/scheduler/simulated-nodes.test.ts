@@ -189,9 +189,11 @@ describe('kubelite agent --simulate', () => {
     assert.equal(r.stdout.trim().split('\n').join(','), 'sim-0,sim-1,sim-2');
   });
 
-  test('without --simulate the agent says the CRI agent is not there yet and exits 1', async () => {
-    const r = await run(process.execPath, [KUBELITE_BIN, 'agent', '--kubeconfig', server.kubeconfig]);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /not implemented yet: the CRI agent lands with issue 6; use --simulate N/);
+  test('a real agent refuses bad flags before starting anything', async () => {
+    const r = await run(process.execPath, [KUBELITE_BIN, 'agent', '--kubeconfig', server.kubeconfig, '--pod-cidr', '10.0.0.0/33']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /invalid value for --pod-cidr/);
+    const nodes = await server.kubectl(['get', 'nodes', '--no-headers', '-o', 'custom-columns=NAME:.metadata.name']);
+    assert.doesNotMatch(nodes.stdout, new RegExp(`^${hostname()}$`, 'm'));
   });
 });
