@@ -2,6 +2,7 @@
  * `kubelite agent --simulate` as a user runs it: a real server process, the agent as a real process, real kubectl.
  * Pods are bound by hand through pods/NAME/binding (the scheduler is not needed to test the simulator).
  */
+import { hostname } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
