@@ -182,3 +182,19 @@ describe('API semantics', { concurrency: false }, () => {
     assert.deepEqual(initial.map((e) => e.type), ['ADDED']);
   });
 });
+
+describe('default classes', () => {
+  test('a PVC and an Ingress without a class get the default one', async (t) => {
+    const k = await startKubelite({ args: ['--disable-controller-manager', '--disable-scheduler'] });
+    t.after(() => k.stop());
+    const c = credsFrom(k.kubeconfig);
+    await api(c, 'POST', '/apis/storage.k8s.io/v1/storageclasses', { body: JSON.stringify({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'fast', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'x' }) });
+    await api(c, 'POST', '/apis/networking.k8s.io/v1/ingressclasses', { body: JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'edge', annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } }, spec: { controller: 'x/y' } }) });
+    const pvc = (await api(c, 'POST', '/api/v1/namespaces/default/persistentvolumeclaims', { body: JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'd' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }) })).json();
+    assert.equal(pvc.spec.storageClassName, 'fast');
+    const none = (await api(c, 'POST', '/api/v1/namespaces/default/persistentvolumeclaims', { body: JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'e' }, spec: { storageClassName: '', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }) })).json();
+    assert.equal(none.spec.storageClassName, '');
+    const ing = (await api(c, 'POST', '/apis/networking.k8s.io/v1/namespaces/default/ingresses', { body: JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'i' }, spec: { defaultBackend: { service: { name: 's', port: { number: 80 } } } } }) })).json();
+    assert.equal(ing.spec.ingressClassName, 'edge');
+  });
+});

@@ -77,7 +77,7 @@ export class ApiServer {
   /** Starts watch caches, bootstraps system objects, then listens. Resolves with the bound port. */
   async start(): Promise<number> {
     const { backend } = this.opts;
-    const strategies = buildStrategies(RESOURCES, this.allocators);
+    const strategies = buildStrategies(RESOURCES, this.allocators, (g, r) => this.storeFor(g, r));
     const revision = await backend.currentRevision();
     this.namespaces = new NamespaceCache();
     for (const info of RESOURCES) {

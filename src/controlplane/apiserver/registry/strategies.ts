@@ -9,6 +9,7 @@ import { podStrategy } from './pods/pod-strategy.js';
 import { namespaceStrategy } from './namespaces/namespace-strategy.js';
 import { serviceStrategy } from './services/service-strategy.js';
 import type { Allocators } from './services/allocator.js';
+import { withDefaultClass, type StoreLookup } from './default-class.js';
 
 /** Events live one hour, as kube-apiserver's --event-ttl default. */
 const EVENT_TTL_SECONDS = 3600;
@@ -53,7 +54,7 @@ function replicasFieldStrategy(info: ResourceInfo): Strategy {
 }
 
 /** Builds the strategy of every served resource. */
-export function buildStrategies(resources: readonly ResourceInfo[], alloc: Allocators): Map<ResourceInfo, Strategy> {
+export function buildStrategies(resources: readonly ResourceInfo[], alloc: Allocators, lookup: StoreLookup): Map<ResourceInfo, Strategy> {
   const special: Record<string, (info: ResourceInfo) => Strategy> = {
     '/pods': podStrategy,
     '/namespaces': namespaceStrategy,
@@ -65,6 +66,8 @@ export function buildStrategies(resources: readonly ResourceInfo[], alloc: Alloc
     'apps/replicasets': replicasFieldStrategy,
     'batch/jobs': (info) => ({ ...withStatusSubresource(info), fieldValues: (j: Obj) => ({ 'status.successful': String(j.status?.succeeded ?? 0) }) }),
     '/endpoints': (info) => ({ info, allowCreateOnUpdate: true }),
+    '/persistentvolumeclaims': (info) => withDefaultClass(withStatusSubresource(info), lookup, 'storage'),
+    'networking.k8s.io/ingresses': (info) => withDefaultClass(withStatusSubresource(info), lookup, 'ingress'),
   };
   const out = new Map<ResourceInfo, Strategy>();
   for (const info of resources) {
