@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import tlsLib from 'node:tls';
 import type { RestConfig } from './rest-config.js';
 import type { Transport, TransportRequest, TransportResponse } from './transport.js';
 
@@ -27,11 +28,11 @@ export class HttpTransport implements Transport {
     }
     this.prefix = this.url.pathname.replace(/\/+$/, '');
     const base = { keepAlive: true, keepAliveMsecs: 30_000 };
+    // One TLS context for every connection: given the PEMs instead, node parses them and builds a context per new
+    // connection (a visible share of a busy controller's CPU).
     const tls = this.secure
       ? {
-        ca: config.ca,
-        cert: config.clientCert,
-        key: config.clientKey,
+        secureContext: tlsLib.createSecureContext({ ca: config.ca, cert: config.clientCert, key: config.clientKey }),
         rejectUnauthorized: !config.insecureSkipTLSVerify,
         servername: config.tlsServerName,
       }
