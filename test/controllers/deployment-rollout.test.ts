@@ -142,10 +142,13 @@ describe('Deployment controller on a real server', () => {
     await env.server.kubectl(['apply', '-f', '-'], { input: JSON.stringify(deployment('prop', 10, 'nginx:1', { type: 'RollingUpdate', rollingUpdate: { maxSurge: 3, maxUnavailable: 2 } })) });
     await rolledOut('prop');
     await env.server.kubectl(['set', 'image', 'deployment/prop', 'c=broken']);
+    // Wait for the stall itself (8 old + 5 new), not the first moment the sets add up to 13: right after the
+    // template change the new set is at 3 while the old one is still at 10, and scaling then splits differently.
     await eventually(async () => {
       const rss = (await rsApi().list({ labelSelector: 'app=prop' })).items;
-      return rss.length === 2 && rss.reduce((n, rs) => n + (rs.spec?.replicas ?? 0), 0) === 13;
-    }, 'a stalled rollout at 13 pods');
+      const by = Object.fromEntries(rss.map((rs) => [rs.spec?.template?.spec?.containers[0].image, rs.spec?.replicas]));
+      return rss.length === 2 && by['nginx:1'] === 8 && by.broken === 5;
+    }, 'a stalled rollout at 8 old + 5 new pods');
     assert.equal((await env.server.kubectl(['scale', 'deployment/prop', '--replicas=20'])).code, 0);
     const sizes = await eventually(async () => {
       const rss = (await rsApi().list({ labelSelector: 'app=prop' })).items;
