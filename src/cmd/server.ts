@@ -158,8 +158,8 @@ function loadOrCreateToken(path: string): string {
 }
 
 /** Starts the control plane from a validated configuration. */
-export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
-  const release = lockDataDir(cfg.dataDir, 'kubelite server');
+export async function startServer(cfg: ServerConfig, command = 'kubelite server'): Promise<RunningServer> {
+  const release = lockDataDir(cfg.dataDir, command);
   let backend: Backend | undefined;
   let api: ApiServer | undefined;
   try {

@@ -39,7 +39,7 @@ export async function upCommand(argv: string[]): Promise<number> {
   }
   const cfg = serverConfig(flags);
   const nf = nodeFlags(flags);
-  const srv = await startServer(cfg);
+  const srv = await startServer(cfg, 'kubelite up');
   let node;
   try {
     const client = new Client(loadKubeconfig(srv.kubeconfigPath));
