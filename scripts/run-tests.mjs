@@ -1,6 +1,8 @@
 // Runs the compiled test suite with node's own test runner, so that CI reads its summary line.
 // Unit tests sit beside the code (dist/src/**/*.test.js); integration and e2e tests live in dist/test/.
 // Arguments filter test files by substring: `npm test -- storage apiserver`.
+// --test-force-exit: a file whose tests all finished ends even if a stray handle (a keep-alive socket, a timer) would
+// keep its process alive; without it one such handle hangs the whole run.
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -27,7 +29,7 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--enable-source-maps', '--test', '--test-concurrency=2', '--test-timeout=600000', ...files], {
+const r = spawnSync(process.execPath, ['--enable-source-maps', '--test', '--test-force-exit', '--test-concurrency=2', '--test-timeout=600000', ...files], {
   stdio: 'inherit', cwd: root,
 });
 process.exit(r.status ?? 1);
