@@ -29,7 +29,7 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--enable-source-maps', '--test', '--test-force-exit', '--test-concurrency=2', '--test-timeout=600000', ...files], {
+const r = spawnSync(process.execPath, ['--enable-source-maps', '--test', '--test-force-exit', '--test-concurrency=2', '--test-timeout=300000', ...files], {
   stdio: 'inherit', cwd: root,
 });
 process.exit(r.status ?? 1);
