@@ -13,7 +13,6 @@ import { RESOURCES, findResource } from '../../api/resources.js';
 import { internalError, StatusError, unauthorized } from '../../apimachinery/errors/status-error.js';
 import type { Duplex } from 'node:stream';
 import { kubeletTarget, proxyUpgrade, writeRawError } from './handlers/pod-connect.js';
-import { logger } from '../../util/log.js';
 import { parseRequestInfo } from './http/request-info.js';
 import { writeError, writeJson } from './http/respond.js';
 import { buildDiscovery, KUBERNETES_VERSION } from './discovery.js';
@@ -30,7 +29,6 @@ import { bootstrap, bootstrapClusterDns } from './bootstrap.js';
 import type { OpenApiService } from './openapi/openapi-service.js';
 import { schemaFiles } from '../../api/schema/index.js';
 
-const log = logger('apiserver');
 
 /** Resources answered without storage. */
 const VIRTUAL = new Set(['bindings', 'selfsubjectaccessreviews', 'subjectaccessreviews', 'localsubjectaccessreviews', 'selfsubjectrulesreviews', 'selfsubjectreviews', 'tokenreviews']);
