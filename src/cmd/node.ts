@@ -8,7 +8,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import type { Client } from '../client/index.js';
 import { StatusError } from '../apimachinery/errors/status-error.js';
-import { runKubelet, ensureClusterRoutes, removeClusterRoutes, CriPodRuntimeIndex } from '../node/kubelet/index.js';
+import { runKubelet, ensureClusterRoutes, removeClusterRoutes, CriPodRuntimeIndex, runNodeRoutes } from '../node/kubelet/index.js';
 import { startKubeletServer, PodRuntimeIndexAdapter, KUBELET_SERVING_CERT_ANNOTATION, type KubeletServer } from '../node/kubelet/server/index.js';
 import { CriClient } from '../node/cri/index.js';
 import { startContainerd, checkNodePrerequisites, type EmbeddedContainerd } from '../node/runtime/index.js';
@@ -97,7 +97,9 @@ export async function startNode(client: Client, opts: NodeOptions): Promise<Runn
   let proxy: ProxyHandle | undefined;
   let ingress: { close(): Promise<void> } | undefined;
   const running: Promise<unknown>[] = [];
+  let cleaningUp = false;
   const stop = async (o: { cleanup?: boolean } = {}) => {
+    cleaningUp = o.cleanup === true;
     ac.abort();
     await ingress?.close().catch((err) => log.warn('ingress close failed', { err }));
     await Promise.allSettled(running);
@@ -146,6 +148,8 @@ export async function startNode(client: Client, opts: NodeOptions): Promise<Runn
       nodeAnnotations: { [KUBELET_SERVING_CERT_ANNOTATION]: server.fingerprint256 },
       onReady: () => markReady(),
     }).catch((err) => log.error('kubelet stopped', { err })));
+    // Host-gw routes to the other nodes' pods (one L2 segment, as k3s' default flannel host-gw).
+    running.push(runNodeRoutes(client, { signal: ac.signal, nodeName: opts.nodeName, removeOnStop: () => cleaningUp }).catch((err) => log.error('node routes stopped', { err })));
     if (opts.proxy) {
       proxy = await runProxy(client, {
         signal: ac.signal, nodeName: opts.nodeName, nodeIPs: [nodeIP], clusterCidr: opts.clusterCidr, serviceCidr: opts.serviceCidr,

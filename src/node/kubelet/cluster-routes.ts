@@ -9,8 +9,7 @@
  * Both are idempotent (`ip route replace`) and removed by {@link removeClusterRoutes}.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { parseIpv4Cidr, ipv4ToString } from '../runtime/index.js';
+import { parseIpv4Cidr, ipv4ToString, linkInfo } from '../runtime/index.js';
 
 /** Options of {@link ensureClusterRoutes}. */
 export interface ClusterRouteOptions {
@@ -37,7 +36,7 @@ export function ensureClusterRoutes(opts: ClusterRouteOptions = {}): void {
   const service = canonical(opts.serviceCidr ?? '10.43.0.0/16');
   const dev = opts.serviceInterface ?? 'kl-svc0';
   ip(['route', 'replace', 'unreachable', cluster]);
-  if (!existsSync(`/sys/class/net/${dev}`)) ip(['link', 'add', dev, 'type', 'bridge']);
+  if (!linkInfo(dev).exists) ip(['link', 'add', dev, 'type', 'bridge']);
   ip(['link', 'set', dev, 'up']);
   ip(['route', 'replace', service, 'dev', dev]);
 }
@@ -55,7 +54,8 @@ export function removeClusterRoutes(opts: ClusterRouteOptions = {}): void {
     }
   }
   // Only delete the interface if it is a bridge with no ports, i.e. ours.
-  if (existsSync(`/sys/class/net/${dev}/bridge`) && readdirSync(`/sys/class/net/${dev}/brif`).length === 0) {
+  const link = linkInfo(dev);
+  if (link.bridge && link.ports === 0) {
     try {
       ip(['link', 'del', dev]);
     } catch {

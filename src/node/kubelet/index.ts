@@ -6,3 +6,4 @@ export { runKubelet, type KubeletOptions } from './run.js';
 export { CriPodRuntimeIndex, type ContainerRuntimeInfo, type PodRuntimeIndex, type PodRuntimeInfo } from './runtime-index.js';
 export { ensureClusterRoutes, removeClusterRoutes, type ClusterRouteOptions } from './cluster-routes.js';
 export { KUBELET_VERSION } from './node-info.js';
+export { runNodeRoutes, type NodeRoutesOptions } from './node-routes.js';

@@ -7,6 +7,7 @@
  * the pods, `stop()` first stops and removes every sandbox through CRI, then kills containerd by PID, removes the
  * pod cgroup directories containerd leaves behind, and deletes the node's CNI bridge.
  */
+import { linkInfo } from './links.js';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import {
   closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync,
@@ -422,7 +423,7 @@ class Supervisor implements EmbeddedContainerd {
    */
   private removeBridge(): boolean {
     const name = this.bridgeName;
-    if (!existsSync(`/sys/class/net/${name}/bridge`)) return false;
+    if (!linkInfo(name).bridge) return false;
     try {
       const addrs = execFileSync('ip', ['-o', '-4', 'addr', 'show', 'dev', name], { encoding: 'utf8', env: childEnv() });
       if (!addrs.includes(` ${gatewayOf(this.podCidr)}/`)) {

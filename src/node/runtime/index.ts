@@ -15,3 +15,4 @@ export type { MissingPrerequisite, PrerequisiteReport } from './prerequisites.js
 export { cgroupMounts, removeCgroup } from './cgroups.js';
 export { canonicalPodCidr, cidrsOverlap, gatewayOf, ipv4ToString, parseIpv4Cidr } from './pod-cidr.js';
 export type { Ipv4Cidr } from './pod-cidr.js';
+export { linkInfo, type LinkInfo } from './links.js';
