@@ -8,7 +8,7 @@ import { UsageError, type FlagSpec } from './flags.js';
 import { defaultDataDir, lockDataDir } from './data-dir.js';
 import { NODE_FLAGS, nodeFlags } from './node-flags.js';
 import { startNode } from './node.js';
-import { onShutdown } from './server.js';
+import { catchShutdown } from './server.js';
 import { parseCidr } from '../controlplane/apiserver/registry/services/allocator.js';
 import { isIP } from 'node:net';
 
@@ -40,6 +40,7 @@ export async function runRealAgent(flags: Record<string, unknown>): Promise<numb
   if (!config.ca) throw new UsageError(`the kubeconfig ${kubeconfig} has no certificate authority: the kubelet needs the cluster CA to check the API server's client certificate`);
   const dataDir = resolve((flags['data-dir'] as string) || defaultDataDir());
   const release = lockDataDir(dataDir, 'kubelite agent');
+  const shutdown = catchShutdown();
   const client = new Client(config);
   try {
     const node = await startNode(client, {
@@ -53,7 +54,7 @@ export async function runRealAgent(flags: Record<string, unknown>): Promise<numb
     });
     await node.ready;
     console.log(`kubelite agent: node ${nf.nodeName} (${node.nodeIP}) registered with ${config.server} in ${process.uptime().toFixed(2)}s`);
-    await onShutdown(() => node.stop({ cleanup: nf.cleanup }));
+    await shutdown.stopWith(() => node.stop({ cleanup: nf.cleanup }));
   } finally {
     client.close();
     release();

@@ -206,19 +206,32 @@ export async function startServer(cfg: ServerConfig, command = 'kubelite server'
   }
 }
 
-/** Waits for SIGINT/SIGTERM, then runs `stop` once. */
-export function onShutdown(stop: () => Promise<void>): Promise<void> {
-  return new Promise((resolveDone) => {
-    let stopping = false;
-    const handler = (sig: string) => {
-      if (stopping) return;
-      stopping = true;
+/**
+ * Catches SIGINT/SIGTERM from now on. Commands call it before they start anything, so a signal that arrives while
+ * they start (a service manager stopping a node that just came up) ends in an orderly stop rather than the default
+ * action killing the process with containerd and its pods left behind. `stopWith(fn)` runs `fn` once a signal has
+ * arrived (or at once, if one already has) and resolves when it is done.
+ */
+export function catchShutdown(): { stopWith(stop: () => Promise<void>): Promise<void> } {
+  let signalled: (sig: string) => void;
+  const received = new Promise<string>((resolve) => (signalled = resolve));
+  process.once('SIGINT', () => signalled('SIGINT'));
+  process.once('SIGTERM', () => signalled('SIGTERM'));
+  return {
+    async stopWith(stop) {
+      const sig = await received;
       log.info(`received ${sig}, shutting down`);
-      stop().catch((err) => log.error('shutdown failed', { err })).finally(() => resolveDone());
-    };
-    process.on('SIGINT', () => handler('SIGINT'));
-    process.on('SIGTERM', () => handler('SIGTERM'));
-  });
+      // A second signal while stopping is absorbed: the stop is already under way.
+      const ignore = () => {};
+      process.on('SIGINT', ignore);
+      process.on('SIGTERM', ignore);
+      try {
+        await stop();
+      } catch (err) {
+        log.error('shutdown failed', { err });
+      }
+    },
+  };
 }
 
 /** `kubelite server …`. Returns the exit code. */
@@ -229,11 +242,12 @@ export async function serverCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const cfg = serverConfig(flags);
+  const shutdown = catchShutdown();
   const started = Date.now();
   const srv = await startServer(cfg);
   console.log(`kubelite server ready at ${srv.url} in ${((Date.now() - started) / 1000).toFixed(2)}s`);
   console.log(`kubeconfig: ${srv.kubeconfigPath}`);
   console.log(`  export KUBECONFIG=${srv.kubeconfigPath}`);
-  await onShutdown(() => srv.stop());
+  await shutdown.stopWith(() => srv.stop());
   return 0;
 }

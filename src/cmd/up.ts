@@ -5,7 +5,7 @@
  */
 import { Client, loadKubeconfig } from '../client/index.js';
 import { parseFlags, usage, type FlagSpec } from './flags.js';
-import { SERVER_FLAGS, serverConfig, startServer, onShutdown } from './server.js';
+import { SERVER_FLAGS, serverConfig, startServer, catchShutdown } from './server.js';
 import { NODE_FLAGS, nodeFlags } from './node-flags.js';
 import { startNode } from './node.js';
 import { parseCidr, ipToString } from '../controlplane/apiserver/registry/services/allocator.js';
@@ -39,6 +39,7 @@ export async function upCommand(argv: string[]): Promise<number> {
   }
   const cfg = serverConfig(flags);
   const nf = nodeFlags(flags);
+  const shutdown = catchShutdown();
   const srv = await startServer(cfg, 'kubelite up');
   let node;
   try {
@@ -67,7 +68,7 @@ export async function upCommand(argv: string[]): Promise<number> {
   console.log(`kubeconfig: ${srv.kubeconfigPath}`);
   console.log(`  export KUBECONFIG=${srv.kubeconfigPath}`);
   const n = node;
-  await onShutdown(async () => {
+  await shutdown.stopWith(async () => {
     await n.stop({ cleanup: nf.cleanup });
     await srv.stop();
   });
