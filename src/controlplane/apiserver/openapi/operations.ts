@@ -6,6 +6,7 @@
  */
 import type { ResourceInfo, SubresourceInfo } from '../../../api/resources.js';
 import { META, type Gvk, type TypeIndex } from './type-index.js';
+import type { JsonSchema } from './schema-json.js';
 
 /** A query or path parameter. */
 export interface ParamSpec {
@@ -332,4 +333,22 @@ export function referencedTypes(paths: readonly PathSpec[]): Set<string> {
     }
   }
   return ids;
+}
+
+/** How one OpenAPI version writes an operation and a parameter (v2 and v3 differ only there). */
+export interface PathRenderer {
+  operation(o: OperationSpec): JsonSchema;
+  param(p: ParamSpec): JsonSchema;
+}
+
+/** Renders path specs as a `paths` object: each path's operations, plus its path-level parameters. */
+export function renderPaths(paths: readonly PathSpec[], r: PathRenderer): Record<string, JsonSchema> {
+  const out: Record<string, JsonSchema> = {};
+  for (const p of paths) {
+    const item: JsonSchema = {};
+    for (const o of p.ops) item[o.method] = r.operation(o);
+    if (p.params.length > 0) item.parameters = p.params.map((x) => r.param(x));
+    out[p.path] = item;
+  }
+  return out;
 }

@@ -7,7 +7,7 @@
 import type { SchemaFile } from '../../../api/schema/model.js';
 import type { ResourceInfo } from '../../../api/resources.js';
 import { encodeGnostic } from './gnostic.js';
-import { referencedTypes, resourcePaths, type OperationSpec, type ParamSpec, type PathSpec } from './operations.js';
+import { referencedTypes, renderPaths, resourcePaths, type OperationSpec, type ParamSpec } from './operations.js';
 import { REF_PREFIX, typeSchema, type JsonSchema } from './schema-json.js';
 import { indexTypes } from './type-index.js';
 import { contentHash } from './v3.js';
@@ -63,16 +63,6 @@ function operation(o: OperationSpec): JsonSchema {
   return out;
 }
 
-function renderPaths(paths: readonly PathSpec[]): Record<string, JsonSchema> {
-  const out: Record<string, JsonSchema> = {};
-  for (const p of paths) {
-    const item: JsonSchema = {};
-    for (const o of p.ops) item[o.method] = operation(o);
-    if (p.params.length > 0) item.parameters = p.params.map(param);
-    out[p.path] = item;
-  }
-  return out;
-}
 
 /**
  * Builds the v2 document from the type data and the resource table.
@@ -88,7 +78,7 @@ export function buildOpenApiV2(files: readonly SchemaFile[], resources: readonly
   for (const id of index.closure([...roots, ...referencedTypes(paths)]).sort()) {
     definitions[id] = typeSchema(index.get(id), 'v2', index);
   }
-  const doc = { swagger: '2.0', info: { title: 'Kubernetes', version }, paths: renderPaths(paths), definitions };
+  const doc = { swagger: '2.0', info: { title: 'Kubernetes', version }, paths: renderPaths(paths, { operation, param }), definitions };
   const json = Buffer.from(JSON.stringify(doc));
   return { json, protobuf: encodeGnostic(doc), etag: `"${contentHash(json)}"` };
 }

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { SchemaFile } from '../../../api/schema/model.js';
 import type { ResourceInfo } from '../../../api/resources.js';
-import { gvKey, referencedTypes, resourcePaths, type OperationSpec, type ParamSpec, type PathSpec, type ResponseSpec } from './operations.js';
+import { gvKey, referencedTypes, renderPaths, resourcePaths, type OperationSpec, type ParamSpec, type ResponseSpec } from './operations.js';
 import { REF_PREFIX, typeSchema, type JsonSchema } from './schema-json.js';
 import { indexTypes, type TypeIndex } from './type-index.js';
 
@@ -61,17 +61,6 @@ function operation(o: OperationSpec): JsonSchema {
   return out;
 }
 
-/** Renders paths as an OpenAPI v3 `paths` object. */
-function renderPaths(paths: readonly PathSpec[]): Record<string, JsonSchema> {
-  const out: Record<string, JsonSchema> = {};
-  for (const p of paths) {
-    const item: JsonSchema = {};
-    for (const o of p.ops) item[o.method] = operation(o);
-    if (p.params.length > 0) item.parameters = p.params.map(param);
-    out[p.path] = item;
-  }
-  return out;
-}
 
 /** Builds one group-version document from its resources. */
 function buildDoc(index: TypeIndex, resources: readonly ResourceInfo[], version: string, cache: Map<string, JsonSchema>): OpenApiV3Doc {
@@ -85,7 +74,7 @@ function buildDoc(index: TypeIndex, resources: readonly ResourceInfo[], version:
   const doc = {
     openapi: '3.0.0',
     info: { title: 'Kubernetes', version },
-    paths: renderPaths(paths),
+    paths: renderPaths(paths, { operation, param }),
     components: { schemas },
   };
   const json = Buffer.from(JSON.stringify(doc));
