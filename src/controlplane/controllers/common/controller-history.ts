@@ -11,6 +11,7 @@ import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import { StatusError } from '../../../apimachinery/errors/status-error.js';
 import type { KubeObject, ResourceClient } from '../../../client/index.js';
 import { canonicalJson } from './canonical-json.js';
+import { objectHash } from './object-hash.js';
 
 /** The label on revisions (and DaemonSet/StatefulSet pods) naming their revision's hash or name. */
 export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
@@ -32,26 +33,12 @@ export function templateOfRevision(rev: ControllerRevision): PodTemplateSpec {
   return t;
 }
 
-function fnv32a(bytes: Uint8Array, seed = 0x811c9dc5): number {
-  let h = seed;
-  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
-  return h >>> 0;
-}
-
-const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
-
 /**
- * The hash of a revision's data, salted with `collisionCount` (upstream HashControllerRevision: FNV-32a, the
- * decimal sum mapped into the vowel-free alphabet). The data is hashed in canonical JSON form.
+ * The hash of a revision's data, salted with `collisionCount` when it is non-zero (upstream
+ * HashControllerRevision). The data is hashed in canonical JSON form.
  */
 export function hashRevision(data: unknown, collisionCount?: number): string {
-  let h = fnv32a(new TextEncoder().encode(canonicalJson(data)));
-  if (collisionCount) {
-    const extra = new Uint8Array(8);
-    new DataView(extra.buffer).setUint32(0, collisionCount >>> 0, true);
-    h = fnv32a(extra, h);
-  }
-  return [...String(h)].map((c) => SAFE_ALPHABET[c.charCodeAt(0) % SAFE_ALPHABET.length]).join('');
+  return objectHash(data, collisionCount || undefined);
 }
 
 /** True if two revisions record the same template. */

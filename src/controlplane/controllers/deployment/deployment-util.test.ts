@@ -9,7 +9,8 @@ import {
   getProportion, maxSurge, maxUnavailable, newRSNewReplicas, resolveFenceposts, REVISION_ANNOTATION, REVISION_HISTORY_ANNOTATION,
   setNewReplicaSetAnnotations,
 } from './deployment-util.js';
-import { computeHash, equalIgnoreHash, fnv32a } from './pod-template-hash.js';
+import { computeHash, equalIgnoreHash } from './pod-template-hash.js';
+import { fnv32a } from '../common/object-hash.js';
 
 type IntOrString = number | string;
 
