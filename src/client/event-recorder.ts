@@ -11,6 +11,7 @@ import { realClock, type Clock } from '../util/clock.js';
 import { logger } from '../util/log.js';
 import type { Client } from './client.js';
 import type { KubeObject, ResourceClient } from './resource-client.js';
+import { rfc3339 as timestamp } from '../util/time.js';
 
 const log = logger('events');
 
@@ -59,10 +60,6 @@ interface Entry {
   writing: boolean;
 }
 
-/** RFC 3339 at second precision, the format of core/v1 Event timestamps. */
-function timestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
-}
 
 /** The ObjectReference for an object (or the reference itself, if given one). */
 export function referenceTo(obj: KubeObject | ObjectReference): ObjectReference {

@@ -15,6 +15,7 @@ import { realClock, type Clock } from '../util/clock.js';
 import { logger } from '../util/log.js';
 import type { Client } from './client.js';
 import type { ResourceClient } from './resource-client.js';
+import { rfc3339Micro as microTime } from '../util/time.js';
 
 const log = logger('leader-election');
 
@@ -49,9 +50,7 @@ export interface LeaderElectionOptions {
 }
 
 /** Formats a Lease MicroTime: RFC 3339 with microseconds. */
-export function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/Z$/, '000Z');
-}
+export { rfc3339Micro as microTime } from '../util/time.js';
 
 /** Campaigns for, holds and releases one lease. */
 export class LeaderElector {

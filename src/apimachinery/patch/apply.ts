@@ -13,6 +13,7 @@ import { cloneJson, deepEqual, isObject, type JsonObject } from './json-value.js
 import { malformedPatch } from './patch-error.js';
 import { FieldSet, compareObjects, fieldElement, fieldSetOf, formatPath, listItemElements, schemaAt } from './field-set.js';
 import { childOf, elemOf, listSemantics, type PatchSchema } from './schema-lookup.js';
+import { rfc3339 } from '../../util/time.js';
 
 /** One `metadata.managedFields[]` entry, as on the wire. */
 export interface ManagedFieldsEntry {
@@ -127,9 +128,6 @@ function withoutPaths(obj: JsonObject, ignore: ManagedFieldsOptions['ignore']): 
   return out;
 }
 
-function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 /** How a manager is named in conflict messages (time left out, as in the manager's identity). */
 function printManager(o: FieldOwner): string {

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { alreadyExists, conflict, notFound, STALE_OBJECT_MESSAGE, StatusError } from '../../apimachinery/errors/status-error.js';
 import { Client } from '../client.js';
 import type { RestConfig } from '../rest-config.js';
+import { rfc3339 } from '../../util/time.js';
 
 // Test fixtures are loosely typed JSON on purpose.
 type Obj = Record<string, any>;
@@ -229,7 +230,7 @@ export class FakeApiServer {
         const ns = route.namespace ?? obj.metadata.namespace;
         if (store.has(key(ns, obj.metadata.name))) throw alreadyExists(gr, obj.metadata.name);
         obj.metadata.uid = `uid-${++this.uid}`;
-        obj.metadata.creationTimestamp ??= new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+        obj.metadata.creationTimestamp ??= rfc3339(Date.now());
         return send(201, this.write(route.collection, ns, obj, 'ADDED'));
       }
       throw new StatusError(405, 'MethodNotAllowed', `${method} not supported on collections`);

@@ -19,6 +19,7 @@ import type { NodeInfo } from './framework/node-info.js';
 import { podKey, type PodInfo } from './framework/pod-info.js';
 import { Code } from './framework/status.js';
 import { SchedulingQueue, type QueuedPodInfo } from './queue/scheduling-queue.js';
+import { rfc3339 } from '../../util/time.js';
 
 const log = logger('scheduler');
 
@@ -301,7 +302,7 @@ export class Scheduler {
   private setUnschedulableCondition(pod: Pod, reason: string, message: string): void {
     const old = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
     if (old && old.status === 'False' && old.reason === reason && old.message === message) return;
-    const now = new Date(this.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+    const now = rfc3339(this.clock.now());
     const cond: PodCondition = {
       type: 'PodScheduled', status: 'False', reason, message,
       lastProbeTime: null as unknown as string,

@@ -13,6 +13,7 @@ import { sleep } from '../../util/async.js';
 import { logger } from '../../util/log.js';
 import type { CriClient } from '../cri/index.js';
 import { fsInfo, memInfo, nodeAddresses, nodeResources, nodeSystemInfo, NODE_ARCH, EVICTION_MEMORY_BYTES, EVICTION_NODEFS_FRACTION } from './node-info.js';
+import { rfc3339 } from '../../util/time.js';
 
 const log = logger('kubelet');
 
@@ -38,10 +39,8 @@ function isCode(err: unknown, code: number): boolean {
   return err instanceof StatusError && err.code === code;
 }
 
-/** Formats a metav1.Time. */
-export function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
+/** metav1.Time formatting lives in util; re-exported for this module's callers. */
+export { rfc3339 } from '../../util/time.js';
 
 /** Registers the node, renews its lease and reports its status; see the module comment. */
 export class NodeStatusManager {

@@ -12,6 +12,7 @@
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1.js';
 import type { RuntimeContainer, RuntimePod, RuntimeSandbox } from './runtime-cache.js';
 import { qosClass } from './container-resources.js';
+import { rfc3339 as time } from '../../util/time.js';
 
 /** A reason a container is waiting, decided by the pod worker (CrashLoopBackOff, ErrImagePull, …). */
 export interface WaitingReason {
@@ -34,10 +35,6 @@ export interface StatusInputs {
   failure?: { reason: string; message: string };
 }
 
-/** metav1.Time of `ms`. */
-function time(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
 
 /** Instances of a container, newest first. */
 function instances(rt: RuntimePod | undefined, name: string, init: boolean): RuntimeContainer[] {

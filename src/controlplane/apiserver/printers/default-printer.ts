@@ -4,12 +4,13 @@
  */
 import { parseTimestamp } from './human-duration.js';
 import { column, NAME_COLUMN, type Printer } from './printer.js';
+import { rfc3339 as formatTime } from '../../../util/time.js';
 
 /** RFC 3339 in UTC with whole seconds (Go's `time.RFC3339`); Go's zero time when unset. */
 export function rfc3339(ts: string | null | undefined): string {
   const t = parseTimestamp(ts);
   if (t === undefined) return '0001-01-01T00:00:00Z';
-  return new Date(Math.floor(t / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  return formatTime(t);
 }
 
 /** The default printer. */

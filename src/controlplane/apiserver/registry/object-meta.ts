@@ -5,6 +5,7 @@
 import { randomUUID, randomInt } from 'node:crypto';
 import type { FieldError } from '../../../apimachinery/errors/status-error.js';
 import type { Obj } from './strategy.js';
+import { rfc3339 } from '../../../util/time.js';
 
 // apimachinery's SimpleNameGenerator alphabet: no vowels (no accidental words) and no confusable characters.
 const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -20,14 +21,8 @@ export function generateName(base: string): string {
 }
 
 /** RFC 3339 with second precision, the format of metav1.Time. */
-export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 /** RFC 3339 with microseconds, the format of metav1.MicroTime. */
-export function rfc3339Micro(d: Date): string {
-  return d.toISOString().replace(/Z$/, '000Z');
-}
 
 /** Sets the server-owned metadata of a new object (after generateName has produced a name). */
 export function initCreateMeta(obj: Obj, now: Date): void {
@@ -88,3 +83,6 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   for (const k of ak) if (!deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
   return true;
 }
+
+/** The timestamp formats live in util; re-exported for the registry's callers. */
+export { rfc3339, rfc3339Micro } from '../../../util/time.js';

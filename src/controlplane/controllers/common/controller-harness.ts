@@ -17,6 +17,7 @@ import { FakeApiServer, type RecordedRequest } from '../../../client/testing/fak
 import { FakeClock } from '../../../util/clock.js';
 import type { ControllerContext } from './controller.js';
 import { informerOf, KNOWN_RESOURCES, type GroupVersionResource } from './resources.js';
+import { rfc3339 } from '../../../util/time.js';
 
 /** What a test holds. */
 export interface ControllerHarness {
@@ -84,7 +85,7 @@ export async function startControllerHarness(t: { after(fn: () => Promise<void> 
       const o = structuredClone(obj) as { metadata?: Record<string, unknown> };
       o.metadata ??= {};
       o.metadata.uid ??= `seed-uid-${++uidSeq}`;
-      o.metadata.creationTimestamp ??= new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+      o.metadata.creationTimestamp ??= rfc3339(clock.now());
       const stored = fake.seed(collectionPath(gvr), o);
       cacheSet(gvr, stored);
       return stored as typeof obj;

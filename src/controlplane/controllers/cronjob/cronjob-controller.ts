@@ -18,6 +18,7 @@ import { getControllerOf, isNotFound, newControllerRef } from '../common/control
 import { clientOf, CRON_JOBS, informerOf, JOBS } from '../common/resources.js';
 import { runQueue } from '../common/run-queue.js';
 import { isValidTimeZone, mostRecentScheduleTime, parseCronSchedule } from './cron-schedule.js';
+import { rfc3339 } from '../../../util/time.js';
 
 /** Annotation on each Job with the start time it runs for. */
 export const SCHEDULED_TIMESTAMP_ANNOTATION = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
@@ -30,9 +31,6 @@ export function newCronJobController(ctx: ControllerContext): CronJobController 
   return new CronJobController(ctx);
 }
 
-function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
-}
 
 /** `Complete` or `Failed` when the Job has finished, else undefined. */
 function finishedType(job: Job): 'Complete' | 'Failed' | undefined {

@@ -29,14 +29,11 @@ import {
   setNewReplicaSetAnnotations, setReplicasAnnotations, specReplicas,
 } from './deployment-util.js';
 import { computeHash, equalIgnoreHash, POD_TEMPLATE_HASH_LABEL } from './pod-template-hash.js';
+import { rfc3339 as timestamp } from '../../../util/time.js';
 
 const COMPONENT = 'deployment-controller';
 const log = logger(COMPONENT);
 
-/** RFC 3339 at second precision. */
-function timestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
-}
 
 /** Rolls Deployments out through ReplicaSets. */
 export class DeploymentController implements Controller {

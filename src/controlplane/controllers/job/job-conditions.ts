@@ -37,6 +37,4 @@ export function ensureCondition(conditions: JobCondition[], type: string, status
 }
 
 /** RFC 3339 at second precision, the format of metav1.Time. */
-export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
-}
+export { rfc3339 } from '../../../util/time.js';

@@ -14,6 +14,7 @@ import type { Controller, ControllerContext } from '../common/controller.js';
 import { runQueue } from '../common/run-queue.js';
 import { namespaceDeletionConditions } from './namespace-conditions.js';
 import { deleteNamespacedContent } from './namespaced-content-deleter.js';
+import { rfc3339 } from '../../../util/time.js';
 
 const log = logger('namespace-controller');
 
@@ -61,7 +62,7 @@ export class NamespaceController implements Controller {
     if (!(ns.spec?.finalizers ?? []).includes(KUBERNETES_FINALIZER)) return;
     const client = this.ctx.client;
     const result = await deleteNamespacedContent(client, name, { now: this.ctx.clock.now(), resources: this.opts.resources });
-    const now = new Date(this.ctx.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+    const now = rfc3339(this.ctx.clock.now());
     const conditions = namespaceDeletionConditions(result, now, ns.status?.conditions);
     const nsClient = client.resource<Namespace>('', 'v1', 'namespaces');
     if (JSON.stringify(conditions) !== JSON.stringify(ns.status?.conditions ?? [])) {

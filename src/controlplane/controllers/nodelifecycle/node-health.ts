@@ -5,6 +5,7 @@
  * added as Unknown with NodeStatusNeverUpdated. lastHeartbeatTime is left as the kubelet last wrote it.
  */
 import type { Node, NodeCondition } from 'kubernetes-types/core/v1.js';
+import { rfc3339 } from '../../../util/time.js';
 
 /** The conditions the kubelet owns and node lifecycle marks Unknown (upstream nodeConditionTypes + Ready). */
 export const KUBELET_CONDITIONS = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure'] as const;
@@ -16,7 +17,7 @@ export const NODE_STATUS_NEVER_UPDATED = { reason: 'NodeStatusNeverUpdated', mes
 
 /** The node's conditions with the kubelet's ones set Unknown, or undefined if they already all are. */
 export function unknownConditions(node: Node, nowMs: number): NodeCondition[] | undefined {
-  const now = new Date(nowMs).toISOString().replace(/\.\d+Z$/, 'Z');
+  const now = rfc3339(nowMs);
   const conditions = structuredClone(node.status?.conditions ?? []);
   let changed = false;
   for (const type of KUBELET_CONDITIONS) {

@@ -29,6 +29,7 @@ import { runQueue } from '../common/run-queue.js';
 import { evictionDeadline } from './eviction-deadline.js';
 import { unknownConditions } from './node-health.js';
 import { nodeCondition, reconcileTaints } from './node-taints.js';
+import { rfc3339 } from '../../../util/time.js';
 
 const log = logger('node-lifecycle-controller');
 
@@ -171,7 +172,7 @@ export class NodeLifecycleController implements Controller {
 
   /** Sets Ready=False on the pods of a node no kubelet reports for (upstream MarkPodsNotReady). */
   private async markPodsNotReady(nodeName: string): Promise<void> {
-    const now = new Date(this.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+    const now = rfc3339(this.clock.now());
     for (const pod of this.pods.lister.byIndex(NODE_NAME_INDEX, nodeName)) {
       const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
       if (ready?.status !== 'True' || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;

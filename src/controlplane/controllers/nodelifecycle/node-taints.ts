@@ -8,6 +8,7 @@
  * Taints under other keys (an operator's, a cloud provider's) are left alone.
  */
 import type { Node, NodeCondition, Taint } from 'kubernetes-types/core/v1.js';
+import { rfc3339 } from '../../../util/time.js';
 
 /** Taint keys, as upstream's well-known taints. */
 export const TAINT_NOT_READY = 'node.kubernetes.io/not-ready';
@@ -35,9 +36,6 @@ export function nodeCondition(node: Node, type: string): NodeCondition | undefin
   return node.status?.conditions?.find((c) => c.type === type);
 }
 
-function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
-}
 
 /** The managed taints `node` should carry, by its conditions. */
 export function wantedTaints(node: Node): Taint[] {

@@ -8,6 +8,7 @@ import type { ReplicaSetCondition, ReplicaSetStatus } from 'kubernetes-types/app
 import { selectorFromSet } from '../../../apimachinery/labels/selector.js';
 import { sameObject } from '../common/canonical-json.js';
 import { isPodAvailable, isPodReady } from '../common/pods.js';
+import { rfc3339 as timestamp } from '../../../util/time.js';
 
 /** The fields of RS and RC specs the controller reads (their shapes agree apart from the selector). */
 export interface ReplicaSpecView {
@@ -24,9 +25,7 @@ export interface ManageFailure {
 }
 
 /** Timestamps in conditions are RFC 3339 at second precision. */
-export function timestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
-}
+export { rfc3339 as timestamp } from '../../../util/time.js';
 
 /** The new status for the owner of `pods`, starting from `current` (conditions other than ReplicaFailure kept). */
 export function calculateStatus(current: ReplicaSetStatus | undefined, spec: ReplicaSpecView, pods: readonly Pod[],

@@ -8,6 +8,7 @@ import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import { createHash } from 'node:crypto';
 import { nodeIp, podCidr } from './address-plan.js';
 import { SIMULATED_NODE_LABEL, type SimulatedNodeSpec } from './simulation-spec.js';
+import { rfc3339 } from '../../../util/time.js';
 
 /** Namespace of node heartbeat leases, as Kubernetes. */
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
@@ -18,10 +19,8 @@ const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm',
 /** The GOARCH-style architecture of this machine, reported by every simulated node. */
 export const NODE_ARCH = ARCH[process.arch] ?? process.arch;
 
-/** Formats a metav1.Time (RFC 3339, whole seconds). */
-export function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
+/** metav1.Time formatting lives in util; re-exported for this module's callers. */
+export { rfc3339 } from '../../../util/time.js';
 
 /** A stable made-up UUID-shaped id from a seed (machineID, systemUUID, bootID). */
 function fakeId(seed: string, dashed: boolean): string {
